@@ -1,0 +1,237 @@
+"""Specs -> ``nn.Sequential``, with a dry run on the meta device first.
+
+The dry run builds every layer on PyTorch's ``meta`` device, where tensors have shapes
+but no memory, and pushes a batch through layer by layer. It finds every size mismatch
+and counts the parameters before a single weight is allocated, so a lesson asking for
+``Linear(100000, 100000)`` is refused without touching RAM.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from tutor.engine.spec import LayerSpec, ModelSpec, SpecError, SpecIssue
+
+#: Default refusal threshold for parameters (a learner's laptop, not a datacentre).
+MAX_PARAMS = 200_000_000
+#: Largest output of any one layer for one sample, in elements (about 400 MB in float32).
+MAX_ACTIVATION = 100_000_000
+
+Shape = tuple[int, ...]
+
+
+def fmt_shape(shape: Shape | list[int], batch: str | None = "N") -> str:
+    """``(N, 16, 5, 5)``: the first entry is written as ``batch`` unless it is None."""
+    items = [str(v) for v in shape]
+    if batch is not None and items:
+        items[0] = batch
+    inner = ", ".join(items)
+    return f"({inner},)" if len(items) == 1 and batch is None else f"({inner})"
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """What the dry run learned about one layer."""
+
+    index: int
+    label: str
+    input_shape: Shape
+    output_shape: Shape
+    num_params: int
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """The result of a successful dry run: shapes with a batch and parameter counts."""
+
+    spec: ModelSpec
+    batch_size: int
+    layers: tuple[LayerShape, ...]
+    total_params: int
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape if self.layers else (self.batch_size, *self.spec.input)
+
+
+def make_layer(layer: LayerSpec) -> nn.Module:
+    """Construct one layer from its spec, on whatever default device is active."""
+    return layer.layer_class(*layer.args, **dict(layer.kwargs))
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _source_of(spec: ModelSpec, index: int, shapes: list[Shape], x_shape: Shape) -> str:
+    """Where the input of layer ``index`` comes from, in words."""
+    if index == 0:
+        return f"the model input is {fmt_shape(x_shape)}"
+    prev = spec.layers[index - 1]
+    prev_label = spec.layer_label(index - 1)
+    if prev.type == "Flatten" and len(shapes[index - 1]) > 2:
+        return f"{fmt_shape(shapes[index - 1])} flattens to {math.prod(shapes[index - 1][1:])}"
+    return f"the previous layer, {prev_label}, gives {fmt_shape(x_shape)}"
+
+
+def _explain(
+    spec: ModelSpec, index: int, module: nn.Module, x_shape: Shape, shapes: list[Shape],
+    error: Exception,
+) -> tuple[str, Shape | None]:
+    """A learner-facing reason why layer ``index`` failed, and a repaired input shape.
+
+    The repaired shape lets the dry run continue past this layer so that every
+    mismatch in the model is reported, not only the first.
+    """
+    layer = spec.layers[index]
+    label = spec.layer_label(index)
+    source = _source_of(spec, index, shapes, x_shape)
+    if isinstance(module, nn.Linear):
+        want, got = module.in_features, x_shape[-1]
+        if len(x_shape) > 2 and got != want and math.prod(x_shape[1:]) == want:
+            return (
+                f"{label} expects {want} input features but gets {fmt_shape(x_shape)}: "
+                f"add a Flatten before it, which turns {fmt_shape(x_shape)} into "
+                f"{fmt_shape((x_shape[0], want))}",
+                (x_shape[0], want),
+            )
+        return (
+            f"{label} expects {want} input features but {source}"
+            + ("" if "flattens to" in source else f", whose last dimension is {got}")
+            + f"; set in_features: {got}",
+            (*x_shape[:-1], want),
+        )
+    if isinstance(module, nn.Conv1d | nn.Conv2d):
+        dims = 3 if isinstance(module, nn.Conv1d) else 4
+        if len(x_shape) != dims:
+            kind = "(N, C, L)" if dims == 3 else "(N, C, H, W)"
+            return (f"{label} expects a {dims}-dimensional input {kind} but {source}", None)
+        want, got = module.in_channels, x_shape[1]
+        if got != want:
+            return (
+                f"{label} expects {want} input channels but {source}, which has {got} channels"
+                f"; set in_channels: {got}",
+                (x_shape[0], want, *x_shape[2:]),
+            )
+        return (f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+                None)
+    if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
+        want, got = module.num_features, x_shape[1] if len(x_shape) > 1 else None
+        return (
+            f"{label} expects {want} features (channels) but {source}, which has {got}"
+            f"; set num_features: {got}",
+            (x_shape[0], want, *x_shape[2:]) if len(x_shape) > 1 else None,
+        )
+    if isinstance(module, nn.MaxPool2d | nn.AvgPool2d | nn.MaxPool1d | nn.AvgPool1d):
+        return (f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+                None)
+    if isinstance(module, nn.Unflatten):
+        return (
+            f"{label} cannot reshape {fmt_shape(x_shape)} into {tuple(module.unflattened_size)}: "
+            f"the sizes must multiply to {x_shape[module.dim] if -len(x_shape) <= module.dim < len(x_shape) else '?'}",
+            None,
+        )
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (f"{label} fails on input {fmt_shape(x_shape)} ({layer.describe()}): {first_line}", None)
+
+
+def _conv_too_small(module: nn.Module, x_shape: Shape) -> str:
+    """Explain with the output-size formula why a kernel does not fit."""
+    def pair(v: object, n: int) -> tuple[int, ...]:
+        return tuple(v) if isinstance(v, tuple | list) else (v,) * n  # type: ignore[arg-type]
+
+    spatial = x_shape[2:]
+    n = len(spatial)
+    if n == 0:
+        return "it needs spatial dimensions (H, W)"
+    k = pair(module.kernel_size, n)
+    s = pair(module.stride if module.stride is not None else module.kernel_size, n)
+    p = pair(module.padding if not isinstance(module.padding, str) else 0, n)
+    parts = []
+    for size, kk, ss, pp in zip(spatial, k, s, p, strict=False):
+        out = (size + 2 * pp - kk) // ss + 1
+        parts.append(f"({size} + 2×{pp} − {kk}) / {ss} + 1 = {out}")
+    return "the output size would be " + "; ".join(parts) + ", and it must be at least 1"
+
+
+def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) -> DryRun:
+    """Build ``spec`` on the meta device and check every shape and the parameter count.
+
+    Raises:
+        SpecError: listing every mismatch, each at the path of the layer that fails.
+    """
+    issues: list[SpecIssue] = []
+    shapes: list[Shape] = []
+    records: list[LayerShape] = []
+    total = 0
+    x_shape: Shape = (batch_size, *spec.input)
+    blocked = False
+    with torch.device("meta"):
+        for i, layer in enumerate(spec.layers):
+            label = spec.layer_label(i)
+            try:
+                module = make_layer(layer)
+            except Exception as error:  # torch raises ValueError, TypeError, RuntimeError...
+                issues.append(SpecIssue(layer.path, f"{label} cannot be built from "
+                                        f"{layer.describe()}: {error}"))
+                blocked = True
+                continue
+            count = _count(module)
+            total += count
+            if blocked:
+                continue
+            x = torch.empty(x_shape)
+            try:
+                with torch.no_grad():
+                    y = module(x)
+                out_shape = tuple(y.shape)
+            except Exception as error:
+                message, repaired = _explain(spec, i, module, x_shape, shapes, error)
+                issues.append(SpecIssue(layer.path, message))
+                if repaired is None:
+                    blocked = True
+                    continue
+                with torch.no_grad():
+                    out_shape = tuple(module(torch.empty(repaired)).shape)
+            if math.prod(out_shape[1:]) > MAX_ACTIVATION:
+                issues.append(SpecIssue(layer.path, f"{label} would output {fmt_shape(out_shape)}"
+                                        f", {math.prod(out_shape[1:]):,} numbers per sample: "
+                                        "too large to compute here"))
+                blocked = True
+            records.append(LayerShape(i, label, x_shape, out_shape, count))
+            shapes.append(x_shape)
+            x_shape = out_shape
+    if total > max_params:
+        gib = total * 4 / 2**30
+        issues.append(SpecIssue(spec.path, f"model '{spec.name}' has {total:,} parameters "
+                                f"({gib:,.1f} GiB as float32), above the limit of {max_params:,}; "
+                                "it was not built"))
+    if issues:
+        raise SpecError(issues)
+    return DryRun(spec, batch_size, tuple(records), total)
+
+
+def build_model(
+    spec: ModelSpec,
+    device: torch.device | str = "cpu",
+    seed: int | None = 0,
+    max_params: int = MAX_PARAMS,
+) -> nn.Sequential:
+    """Dry-run ``spec``, then build it for real as an ``nn.Sequential`` on ``device``.
+
+    Layers are named as written (``fc1``) or by position (``0``, ``1`` ...), exactly as
+    ``nn.Sequential`` names them, so ``model.named_parameters()`` gives ``fc1.weight``.
+    With a ``seed`` the initial weights are the same on every device.
+    """
+    dry_run(spec, max_params=max_params)
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        layers = [make_layer(layer) for layer in spec.layers]
+    model = nn.Sequential(OrderedDict(zip(spec.child_names(), layers, strict=True)))
+    return model.to(device)

@@ -1,0 +1,1 @@
+"""The Textual app. Renders engine results; never does tensor math itself."""
