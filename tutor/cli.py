@@ -25,11 +25,18 @@ def _global_options(default: object) -> argparse.ArgumentParser:
     """Options accepted before or after the command. Subcommands get SUPPRESS defaults
     so a value given before the command is not reset by the subparser."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--lang", choices=LANGUAGES, default=default,
-                        help="language of the interface and lessons (env TUTOR_LANG)")
-    parent.add_argument("--device", default=default, metavar="{auto,cpu,cuda,mps}",
-                        help="where PyTorch computes: auto picks CUDA, then MPS, then CPU "
-                             "(env TUTOR_DEVICE)")
+    parent.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the interface and lessons (env TUTOR_LANG)",
+    )
+    parent.add_argument(
+        "--device",
+        default=default,
+        metavar="{auto,cpu,cuda,mps}",
+        help="where PyTorch computes: auto picks CUDA, then MPS, then CPU (env TUTOR_DEVICE)",
+    )
     return parent
 
 
@@ -40,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tutor",
         description="A keyboard-driven terminal tutor that dissects neural networks.",
         epilog="Run `tutor` to open the lesson list, or `tutor COMMAND --help`. "
-               "Environment: TUTOR_HOME, TUTOR_DATA_DIR, TUTOR_LANG, TUTOR_DEVICE, TUTOR_OFFLINE=1.",
+        "Environment: TUTOR_HOME, TUTOR_DATA_DIR, TUTOR_LANG, TUTOR_DEVICE, TUTOR_OFFLINE=1.",
         parents=[_global_options(None)],
     )
     parser.add_argument("--version", action="version", version=f"tutor {__version__}")
@@ -75,8 +82,9 @@ def _apply_globals(args: argparse.Namespace) -> None:
     device = getattr(args, "device", None)
     if device:
         if device.split(":")[0] not in DEVICE_CHOICES:
-            raise TutorError(f"unknown device {device!r}: choose one of "
-                             f"{', '.join(DEVICE_CHOICES)} (or cuda:N)")
+            raise TutorError(
+                f"unknown device {device!r}: choose one of {', '.join(DEVICE_CHOICES)} (or cuda:N)"
+            )
         os.environ["TUTOR_DEVICE"] = device
 
 

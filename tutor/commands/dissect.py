@@ -13,16 +13,19 @@ from tutor.errors import TutorError
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "dissect", parents=parents, help="take a model apart layer by layer",
+        "dissect",
+        parents=parents,
+        help="take a model apart layer by layer",
         description="Trace one forward pass and show, per layer, input and output shapes with "
-                    "the batch dimension, weight and bias shapes, parameter counts with their "
-                    "formula, output-size arithmetic and mult-adds. MODEL is torchvision:NAME "
-                    "(architecture only, nothing downloaded), a model spec YAML file, or a "
-                    "lesson file with --model NAME.",
+        "the batch dimension, weight and bias shapes, parameter counts with their "
+        "formula, output-size arithmetic and mult-adds. MODEL is torchvision:NAME "
+        "(architecture only, nothing downloaded), a model spec YAML file, or a "
+        "lesson file with --model NAME.",
     )
     p.add_argument("model", metavar="MODEL")
-    p.add_argument("--model", dest="model_name", metavar="NAME",
-                   help="which of a lesson file's models")
+    p.add_argument(
+        "--model", dest="model_name", metavar="NAME", help="which of a lesson file's models"
+    )
     p.add_argument("--input", metavar="C,H,W", help="one sample's shape, without the batch")
     p.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (default 1)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -33,8 +36,9 @@ def parse_input(text: str) -> tuple[int, ...]:
     try:
         shape = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        raise TutorError(f"--input must be whole numbers separated by commas, "
-                         f"such as 3,224,224; got {text!r}") from None
+        raise TutorError(
+            f"--input must be whole numbers separated by commas, such as 3,224,224; got {text!r}"
+        ) from None
     if not shape or any(v < 1 for v in shape):
         raise TutorError(f"--input must be positive sizes such as 1,28,28; got {text!r}")
     return shape
@@ -75,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = dissect(model, shape, batch_size=args.batch, device=device, model_name=name)
     except RuntimeError as error:
-        raise TutorError(f"{name} cannot run on input {(args.batch, *shape)}: "
-                         f"{str(error).splitlines()[0]}") from None
+        raise TutorError(
+            f"{name} cannot run on input {(args.batch, *shape)}: {str(error).splitlines()[0]}"
+        ) from None
     if args.json:
         json.dump(result.as_json(), sys.stdout)
         sys.stdout.write("\n")

@@ -36,7 +36,7 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
     table = Table(
         title=f"{result.model_name} on {result.device}, batch {result.batch_size}",
         caption="N is the batch dimension. PyTorch stores a Linear weight as (out, in) and "
-                "computes x @ W.T; a Keras kernel is (in, out) with x @ W.",
+        "computes x @ W.T; a Keras kernel is (in, out) with x @ W.",
         show_lines=False,
         header_style="bold",
     )
@@ -67,8 +67,9 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
             continue
         lines.append(f"{i:>3} {layer.path} {layer.type}\n", style="bold")
         labels = ("params", "size", "layout")
-        for label, note in zip(labels, (notes.formula, notes.arithmetic, notes.layout),
-                               strict=True):
+        for label, note in zip(
+            labels, (notes.formula, notes.arithmetic, notes.layout), strict=True
+        ):
             if note:
                 lines.append(f"      {label}: ", style="dim")
                 lines.append(f"{note}\n")

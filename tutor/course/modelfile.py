@@ -39,25 +39,50 @@ def load_model_file(path: Path | str, model: str | None = None, check: bool = Tr
         names = [str(n) for n in models]
         if model is None:
             if len(names) > 1:
-                raise ProblemsFound([locator.problem(
-                    ("models",), f"this lesson has {len(names)} models ({', '.join(names)}); "
-                    "choose one with --model NAME")])
+                raise ProblemsFound(
+                    [
+                        locator.problem(
+                            ("models",),
+                            f"this lesson has {len(names)} models ({', '.join(names)}); "
+                            "choose one with --model NAME",
+                        )
+                    ]
+                )
             model = names[0]
         if model not in models:
             from tutor.engine.spec import suggest
 
-            raise ProblemsFound([locator.problem(
-                ("models",), f"this lesson has no model '{model}'{suggest(model, names)}; "
-                f"its models: {', '.join(names)}")])
+            raise ProblemsFound(
+                [
+                    locator.problem(
+                        ("models",),
+                        f"this lesson has no model '{model}'{suggest(model, names)}; "
+                        f"its models: {', '.join(names)}",
+                    )
+                ]
+            )
         data, base, default_name = models[model], ("models", model), model
     elif isinstance(data, Mapping):
         if model is not None and data.get("name") not in (None, model):
-            raise ProblemsFound([Problem(source, 1, 1, f"this spec file holds the model "
-                                                      f"'{data.get('name')}', not '{model}'")])
+            raise ProblemsFound(
+                [
+                    Problem(
+                        source,
+                        1,
+                        1,
+                        f"this spec file holds the model '{data.get('name')}', not '{model}'",
+                    )
+                ]
+            )
         base, default_name = (), Path(path).stem
     else:
-        raise ProblemsFound([Problem(source, 1, 1, "expected a model spec (input, layers) or a "
-                                                   "lesson with 'models'")])
+        raise ProblemsFound(
+            [
+                Problem(
+                    source, 1, 1, "expected a model spec (input, layers) or a lesson with 'models'"
+                )
+            ]
+        )
     try:
         spec = parse_spec(data, name=default_name, path=base)
         if check:

@@ -132,8 +132,10 @@ class _Walker:
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.fail(key_node, "merge keys (<<) are not supported in lesson files; "
-                                        "write the fields out")
+                    self.fail(
+                        key_node,
+                        "merge keys (<<) are not supported in lesson files; write the fields out",
+                    )
                     continue
                 if not isinstance(key_node, ScalarNode):
                     self.fail(key_node, "a key must be plain text, not a list or mapping")
@@ -176,8 +178,10 @@ class _TooDeep(Exception):
 def _tag_message(tag: str) -> str:
     short = tag.replace("tag:yaml.org,2002:", "!!")
     if "python" in tag:
-        return (f"the YAML tag {short} would create a Python object; lesson files may only "
-                "hold plain data (text, numbers, lists, mappings)")
+        return (
+            f"the YAML tag {short} would create a Python object; lesson files may only "
+            "hold plain data (text, numbers, lists, mappings)"
+        )
     return f"the YAML tag {short} is not allowed; lesson files may only hold plain data"
 
 
@@ -190,8 +194,16 @@ def load_text(text: str, source: str = "<string>") -> tuple[Any, Locator]:
             found are reported together.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
-        raise YamlError([Problem(source, 1, 1, f"the file is larger than {MAX_BYTES:,} bytes; "
-                                               "split it into several lessons")])
+        raise YamlError(
+            [
+                Problem(
+                    source,
+                    1,
+                    1,
+                    f"the file is larger than {MAX_BYTES:,} bytes; split it into several lessons",
+                )
+            ]
+        )
     try:
         # compose() builds nodes only: no constructor runs, so no tag can call Python.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -214,14 +226,29 @@ def load_text(text: str, source: str = "<string>") -> tuple[Any, Locator]:
         data = walker.walk(root, (), 0)
     except _TooBig as big:
         pos = _pos(big.node)
-        raise YamlError([Problem(source, pos.line, pos.column,
-                                 f"the document expands to more than {MAX_NODES:,} values "
-                                 "(too many aliases?); it was not loaded")]) from None
+        raise YamlError(
+            [
+                Problem(
+                    source,
+                    pos.line,
+                    pos.column,
+                    f"the document expands to more than {MAX_NODES:,} values "
+                    "(too many aliases?); it was not loaded",
+                )
+            ]
+        ) from None
     except _TooDeep as deep:
         pos = _pos(deep.node)
-        raise YamlError([Problem(source, pos.line, pos.column,
-                                 f"the document is nested more than {MAX_DEPTH} levels deep")]
-                        ) from None
+        raise YamlError(
+            [
+                Problem(
+                    source,
+                    pos.line,
+                    pos.column,
+                    f"the document is nested more than {MAX_DEPTH} levels deep",
+                )
+            ]
+        ) from None
     if walker.problems:
         raise YamlError(walker.problems)
     return data, walker.locator
@@ -238,12 +265,14 @@ def load_file(path: Path | str) -> tuple[Any, Locator]:
     except IsADirectoryError:
         raise YamlError([Problem(source, 1, 1, "this is a folder, not a file")]) from None
     except OSError as error:
-        raise YamlError([Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
-                        ) from None
+        raise YamlError(
+            [Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise YamlError([Problem(source, line, 1, "the file is not UTF-8 text; save it as UTF-8")]
-                        ) from None
+        raise YamlError(
+            [Problem(source, line, 1, "the file is not UTF-8 text; save it as UTF-8")]
+        ) from None
     return load_text(text, source)

@@ -80,7 +80,11 @@ def _source_of(spec: ModelSpec, index: int, shapes: list[Shape], x_shape: Shape)
 
 
 def _explain(
-    spec: ModelSpec, index: int, module: nn.Module, x_shape: Shape, shapes: list[Shape],
+    spec: ModelSpec,
+    index: int,
+    module: nn.Module,
+    x_shape: Shape,
+    shapes: list[Shape],
     error: Exception,
 ) -> tuple[str, Shape | None]:
     """A learner-facing reason why layer ``index`` failed, and a repaired input shape.
@@ -118,8 +122,10 @@ def _explain(
                 f"; set in_channels: {got}",
                 (x_shape[0], want, *x_shape[2:]),
             )
-        return (f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
-                None)
+        return (
+            f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+            None,
+        )
     if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
         want, got = module.num_features, x_shape[1] if len(x_shape) > 1 else None
         return (
@@ -128,8 +134,10 @@ def _explain(
             (x_shape[0], want, *x_shape[2:]) if len(x_shape) > 1 else None,
         )
     if isinstance(module, nn.MaxPool2d | nn.AvgPool2d | nn.MaxPool1d | nn.AvgPool1d):
-        return (f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
-                None)
+        return (
+            f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+            None,
+        )
     if isinstance(module, nn.Unflatten):
         return (
             f"{label} cannot reshape {fmt_shape(x_shape)} into {tuple(module.unflattened_size)}: "
@@ -142,6 +150,7 @@ def _explain(
 
 def _conv_too_small(module: nn.Module, x_shape: Shape) -> str:
     """Explain with the output-size formula why a kernel does not fit."""
+
     def pair(v: object, n: int) -> tuple[int, ...]:
         return tuple(v) if isinstance(v, tuple | list) else (v,) * n  # type: ignore[arg-type]
 
@@ -177,8 +186,11 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
             try:
                 module = make_layer(layer)
             except Exception as error:  # torch raises ValueError, TypeError, RuntimeError...
-                issues.append(SpecIssue(layer.path, f"{label} cannot be built from "
-                                        f"{layer.describe()}: {error}"))
+                issues.append(
+                    SpecIssue(
+                        layer.path, f"{label} cannot be built from {layer.describe()}: {error}"
+                    )
+                )
                 blocked = True
                 continue
             count = _count(module)
@@ -199,18 +211,28 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
                 with torch.no_grad():
                     out_shape = tuple(module(torch.empty(repaired)).shape)
             if math.prod(out_shape[1:]) > MAX_ACTIVATION:
-                issues.append(SpecIssue(layer.path, f"{label} would output {fmt_shape(out_shape)}"
-                                        f", {math.prod(out_shape[1:]):,} numbers per sample: "
-                                        "too large to compute here"))
+                issues.append(
+                    SpecIssue(
+                        layer.path,
+                        f"{label} would output {fmt_shape(out_shape)}"
+                        f", {math.prod(out_shape[1:]):,} numbers per sample: "
+                        "too large to compute here",
+                    )
+                )
                 blocked = True
             records.append(LayerShape(i, label, x_shape, out_shape, count))
             shapes.append(x_shape)
             x_shape = out_shape
     if total > max_params:
         gib = total * 4 / 2**30
-        issues.append(SpecIssue(spec.path, f"model '{spec.name}' has {total:,} parameters "
-                                f"({gib:,.1f} GiB as float32), above the limit of {max_params:,}; "
-                                "it was not built"))
+        issues.append(
+            SpecIssue(
+                spec.path,
+                f"model '{spec.name}' has {total:,} parameters "
+                f"({gib:,.1f} GiB as float32), above the limit of {max_params:,}; "
+                "it was not built",
+            )
+        )
     if issues:
         raise SpecError(issues)
     return DryRun(spec, batch_size, tuple(records), total)

@@ -84,8 +84,12 @@ def _pair(value: Any, n: int) -> tuple[int, ...]:
 
 
 def _size_lines(
-    in_shape: tuple[int, ...], out_shape: tuple[int, ...], kernel: Any, stride: Any,
-    padding: Any, dilation: Any,
+    in_shape: tuple[int, ...],
+    out_shape: tuple[int, ...],
+    kernel: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
 ) -> str:
     spatial = in_shape[2:]
     n = len(spatial)
@@ -125,23 +129,28 @@ def notes_for(record: LayerRecord) -> LayerNotes:
         fn, c = m.out_channels, m.in_channels // m.groups
         ks = list(m.kernel_size)
         dims = " × ".join(_n(v) for v in (fn, c, *ks))
-        formula = dims + (f" + {_n(fn)}" if m.bias is not None else "") + f" = {_n(record.num_params)}"
+        formula = (
+            dims + (f" + {_n(fn)}" if m.bias is not None else "") + f" = {_n(record.num_params)}"
+        )
         arithmetic = None
         if len(in_shape) >= 3:
-            arithmetic = _size_lines(in_shape, out_shape, m.kernel_size, m.stride, m.padding,
-                                     m.dilation)
+            arithmetic = _size_lines(
+                in_shape, out_shape, m.kernel_size, m.stride, m.padding, m.dilation
+            )
         return LayerNotes(formula=formula, arithmetic=arithmetic)
     if isinstance(m, nn.MaxPool1d | nn.MaxPool2d | nn.AvgPool1d | nn.AvgPool2d):
         stride = m.stride if m.stride not in (None, ()) else m.kernel_size
         dilation = getattr(m, "dilation", 1)
         arithmetic = None
         if len(in_shape) >= 3:
-            arithmetic = _size_lines(in_shape, out_shape, m.kernel_size, stride, m.padding,
-                                     dilation)
+            arithmetic = _size_lines(
+                in_shape, out_shape, m.kernel_size, stride, m.padding, dilation
+            )
         return LayerNotes(arithmetic=arithmetic)
     if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d) and m.affine:
-        return LayerNotes(formula=f"γ {_n(m.num_features)} + β {_n(m.num_features)} = "
-                                  f"{_n(record.num_params)}")
+        return LayerNotes(
+            formula=f"γ {_n(m.num_features)} + β {_n(m.num_features)} = {_n(record.num_params)}"
+        )
     if isinstance(m, nn.Flatten) and len(in_shape) > 2 and out_shape:
         dims = " × ".join(_n(v) for v in in_shape[1:])
         return LayerNotes(arithmetic=f"{dims} = {_n(math.prod(in_shape[1:]))} features per sample")

@@ -204,9 +204,12 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
                 return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
     if annotation == "bool" and not isinstance(value, bool):
         return f"{layer_type} argument '{arg}' must be true or false, not {value!r}"
-    if annotation in ("float", "float | None") and value is not None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"{layer_type} argument '{arg}' must be a number, not {_type_name(value)}"
+    if (
+        annotation in ("float", "float | None")
+        and value is not None
+        and (isinstance(value, bool) or not isinstance(value, int | float))
+    ):
+        return f"{layer_type} argument '{arg}' must be a number, not {_type_name(value)}"
     return None
 
 
@@ -242,8 +245,12 @@ def _parse_arguments(
             key_text = str(key)
             if key_text in _FORBIDDEN_ARGS:
                 issues.append(
-                    SpecIssue((*here, key), f"{layer_type} argument '{key_text}' cannot be set in a "
-                              "lesson: tutor chooses it", key=True)
+                    SpecIssue(
+                        (*here, key),
+                        f"{layer_type} argument '{key_text}' cannot be set in a "
+                        "lesson: tutor chooses it",
+                        key=True,
+                    )
                 )
             elif key_text not in names:
                 if not names:
@@ -259,14 +266,19 @@ def _parse_arguments(
     elif isinstance(raw, list | tuple):
         if len(raw) > len(positional):
             issues.append(
-                SpecIssue(here, f"{layer_type} takes at most {len(positional)} positional "
-                          f"argument{'s' if len(positional) != 1 else ''} "
-                          f"({', '.join(p.name for p in positional) or 'none'}), got {len(raw)}")
+                SpecIssue(
+                    here,
+                    f"{layer_type} takes at most {len(positional)} positional "
+                    f"argument{'s' if len(positional) != 1 else ''} "
+                    f"({', '.join(p.name for p in positional) or 'none'}), got {len(raw)}",
+                )
             )
         args = tuple(raw[: len(positional)])
     else:
         if not positional:
-            issues.append(SpecIssue(here, f"{layer_type} takes no arguments, but {raw!r} was given"))
+            issues.append(
+                SpecIssue(here, f"{layer_type} takes no arguments, but {raw!r} was given")
+            )
         else:
             args = (raw,)
 
@@ -280,15 +292,25 @@ def _parse_arguments(
 
     # A misspelt keyword is already reported with a suggestion; "missing" would repeat it.
     misspelt = any(issue.key and issue.path[: len(here)] == here for issue in issues)
-    missing = [] if misspelt else [
-        p.name for p in usable
-        if p.default is inspect.Parameter.empty and p.kind != p.KEYWORD_ONLY and p.name not in bound
-    ]
+    missing = (
+        []
+        if misspelt
+        else [
+            p.name
+            for p in usable
+            if p.default is inspect.Parameter.empty
+            and p.kind != p.KEYWORD_ONLY
+            and p.name not in bound
+        ]
+    )
     if missing:
         sample = ", ".join(f"{m}: ..." for m in missing)
         issues.append(
-            SpecIssue(here, f"{layer_type} needs {', '.join(repr(m) for m in missing)}; "
-                      f"write for example {layer_type}: {{{sample}}}")
+            SpecIssue(
+                here,
+                f"{layer_type} needs {', '.join(repr(m) for m in missing)}; "
+                f"write for example {layer_type}: {{{sample}}}",
+            )
         )
 
     by_name = {p.name: p for p in usable}
@@ -300,9 +322,7 @@ def _parse_arguments(
     return tuple(_freeze(a) for a in args), {k: _freeze(v) for k, v in kwargs.items()}
 
 
-def _parse_layer(
-    entry: Any, index: int, base: Path, issues: list[SpecIssue]
-) -> LayerSpec | None:
+def _parse_layer(entry: Any, index: int, base: Path, issues: list[SpecIssue]) -> LayerSpec | None:
     path = (*base, "layers", index)
     allowed = list(ALLOWED_LAYERS)
     name: str | None = None
@@ -319,8 +339,11 @@ def _parse_layer(
 
     if not isinstance(entry, Mapping):
         issues.append(
-            SpecIssue(path, f"a layer must be a name such as ReLU or a mapping such as "
-                      f"Linear: {{in_features: 784, out_features: 10}}, not {_type_name(entry)}")
+            SpecIssue(
+                path,
+                f"a layer must be a name such as ReLU or a mapping such as "
+                f"Linear: {{in_features: 784, out_features: 10}}, not {_type_name(entry)}",
+            )
         )
         return None
 
@@ -329,29 +352,45 @@ def _parse_layer(
         raw_name = entry["name"]
         if not isinstance(raw_name, str) or not raw_name.isidentifier():
             issues.append(
-                SpecIssue((*path, "name"), f"a layer name must be a Python-style identifier "
-                          f"such as fc1 or conv_1, not {raw_name!r}")
+                SpecIssue(
+                    (*path, "name"),
+                    f"a layer name must be a Python-style identifier "
+                    f"such as fc1 or conv_1, not {raw_name!r}",
+                )
             )
         else:
             name = raw_name
     if len(type_keys) != 1:
         if not type_keys:
-            issues.append(SpecIssue(path, "this layer has a name but no type; add for example "
-                                    "Linear: {in_features: 784, out_features: 10}"))
+            issues.append(
+                SpecIssue(
+                    path,
+                    "this layer has a name but no type; add for example "
+                    "Linear: {in_features: 784, out_features: 10}",
+                )
+            )
         else:
             unknown = [k for k in type_keys if k not in ALLOWED_LAYERS]
             if unknown:
-                issues.append(SpecIssue((*path, unknown[0]), _unknown_layer(str(unknown[0]), allowed),
-                                        key=True))
+                issues.append(
+                    SpecIssue(
+                        (*path, unknown[0]), _unknown_layer(str(unknown[0]), allowed), key=True
+                    )
+                )
             else:
                 issues.append(
-                    SpecIssue(path, f"one layer per list entry: this entry names "
-                              f"{len(type_keys)} layers ({', '.join(map(str, type_keys))})")
+                    SpecIssue(
+                        path,
+                        f"one layer per list entry: this entry names "
+                        f"{len(type_keys)} layers ({', '.join(map(str, type_keys))})",
+                    )
                 )
         return None
     layer_type = str(type_keys[0])
     if layer_type not in ALLOWED_LAYERS:
-        issues.append(SpecIssue((*path, type_keys[0]), _unknown_layer(layer_type, allowed), key=True))
+        issues.append(
+            SpecIssue((*path, type_keys[0]), _unknown_layer(layer_type, allowed), key=True)
+        )
         return None
     args, kwargs = _parse_arguments(layer_type, entry[type_keys[0]], path, issues)
     return LayerSpec(layer_type, args, kwargs, name, path)
@@ -377,12 +416,24 @@ def parse_spec(data: Any, name: str | None = None, path: Path = ()) -> ModelSpec
     """
     issues: list[SpecIssue] = []
     if not isinstance(data, Mapping):
-        raise SpecError([SpecIssue(path, f"a model spec must be a mapping with 'input' and "
-                                         f"'layers', not {_type_name(data)}")])
+        raise SpecError(
+            [
+                SpecIssue(
+                    path,
+                    f"a model spec must be a mapping with 'input' and "
+                    f"'layers', not {_type_name(data)}",
+                )
+            ]
+        )
     for key in data:
         if key not in _SPEC_KEYS:
-            issues.append(SpecIssue((*path, key), f"unknown model field '{key}'"
-                                    f"{suggest(str(key), _SPEC_KEYS)}", key=True))
+            issues.append(
+                SpecIssue(
+                    (*path, key),
+                    f"unknown model field '{key}'{suggest(str(key), _SPEC_KEYS)}",
+                    key=True,
+                )
+            )
 
     model_name = data.get("name", name)
     if model_name is None:
@@ -394,14 +445,24 @@ def parse_spec(data: Any, name: str | None = None, path: Path = ()) -> ModelSpec
     raw_input = data.get("input")
     input_shape: tuple[int, ...] = ()
     if raw_input is None:
-        issues.append(SpecIssue(path, "the model needs 'input': the shape of one sample without "
-                                      "the batch dimension, e.g. input: [1, 28, 28]"))
+        issues.append(
+            SpecIssue(
+                path,
+                "the model needs 'input': the shape of one sample without "
+                "the batch dimension, e.g. input: [1, 28, 28]",
+            )
+        )
     else:
         items = raw_input if isinstance(raw_input, list | tuple) else [raw_input]
         bad = [v for v in items if isinstance(v, bool) or not isinstance(v, int) or v < 1]
         if bad or not items:
-            issues.append(SpecIssue((*path, "input"), "'input' must be a list of positive whole "
-                                    f"numbers such as [1, 28, 28] or [784], got {raw_input!r}"))
+            issues.append(
+                SpecIssue(
+                    (*path, "input"),
+                    "'input' must be a list of positive whole "
+                    f"numbers such as [1, 28, 28] or [784], got {raw_input!r}",
+                )
+            )
         elif any(v > MAX_SIZE_VALUE for v in items):
             issues.append(SpecIssue((*path, "input"), f"'input' {raw_input!r} is far too large"))
         else:
@@ -410,8 +471,13 @@ def parse_spec(data: Any, name: str | None = None, path: Path = ()) -> ModelSpec
     raw_layers = data.get("layers")
     layers: list[LayerSpec] = []
     if raw_layers is None:
-        issues.append(SpecIssue(path, "the model needs 'layers': a list such as "
-                                      "[Flatten, {Linear: {in_features: 784, out_features: 10}}]"))
+        issues.append(
+            SpecIssue(
+                path,
+                "the model needs 'layers': a list such as "
+                "[Flatten, {Linear: {in_features: 784, out_features: 10}}]",
+            )
+        )
     elif not isinstance(raw_layers, list) or not raw_layers:
         issues.append(SpecIssue((*path, "layers"), "'layers' must be a non-empty list of layers"))
     else:
@@ -424,8 +490,9 @@ def parse_spec(data: Any, name: str | None = None, path: Path = ()) -> ModelSpec
             if layer.name is None:
                 continue
             if layer.name in seen:
-                issues.append(SpecIssue((*layer.path, "name"),
-                                        f"the layer name '{layer.name}' is used twice"))
+                issues.append(
+                    SpecIssue((*layer.path, "name"), f"the layer name '{layer.name}' is used twice")
+                )
             seen[layer.name] = 1
 
     if issues:
