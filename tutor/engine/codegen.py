@@ -1,0 +1,138 @@
+"""Plain PyTorch code for a model spec and a training configuration.
+
+The code step shows what a learner would write in a notebook, with the shapes the
+dry run computed as comments, so the YAML spec and the familiar ``nn.Sequential``
+read side by side. The generated model has exactly the parameter names tutor uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tutor.engine.build import dry_run, fmt_shape
+from tutor.engine.spec import ModelSpec
+
+#: torchvision class and normalisation per registry dataset, for the data-loading code.
+_TORCHVISION = {
+    "fashion-mnist": "FashionMNIST",
+    "mnist": "MNIST",
+    "cifar10": "CIFAR10",
+    "cifar2": "CIFAR10",
+    "mnist-5k": "MNIST",
+}
+
+
+@dataclass(frozen=True)
+class TrainCode:
+    """The training settings the code shows (mirrors the lesson's train settings)."""
+
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.0
+    batch_size: int = 64
+    epochs: int = 3
+    loss: str = "cross_entropy"
+    input_scale: float = 1.0
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, tuple):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def layer_call(layer: Any) -> str:
+    """``nn.Linear(784, 100)``: positional arguments as written, keywords by name."""
+    parts = [_literal(a) for a in layer.args]
+    kwargs = dict(layer.kwargs)
+    # The common sizes read best positionally, as in course notebooks.
+    for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size"):
+        if key in kwargs and len(parts) == list(kwargs).index(key) and not layer.args:
+            parts.append(_literal(kwargs.pop(key)))
+    parts += [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    return f"nn.{layer.type}({', '.join(parts)})"
+
+
+def model_code(spec: ModelSpec) -> str:
+    """An ``nn.Sequential`` equal to the spec, each line commented with its shapes."""
+    shapes = dry_run(spec, batch_size=1).layers
+    named = any(layer.name for layer in spec.layers)
+    calls = [layer_call(layer) for layer in spec.layers]
+    width = max(len(c) for c in calls) + (12 if named else 4)
+    lines = [
+        "import torch",
+        "from torch import nn",
+    ]
+    if named:
+        lines.append("from collections import OrderedDict")
+    lines += [
+        "",
+        f"# one sample is {fmt_shape(spec.input, None)}; a batch of N is "
+        f"{fmt_shape((1, *spec.input))}",
+    ]
+    lines.append("model = nn.Sequential(OrderedDict([" if named else "model = nn.Sequential(")
+    for name, call, shape in zip(spec.child_names(), calls, shapes, strict=True):
+        code = f'("{name}", {call}),' if named else f"{call},"
+        comment = f"# {fmt_shape(shape.input_shape)} -> {fmt_shape(shape.output_shape)}"
+        lines.append(f"    {code:<{width}} {comment}")
+    lines.append("]))" if named else ")")
+    total = sum(s.num_params for s in shapes)
+    lines += [
+        "",
+        f"print(sum(p.numel() for p in model.parameters()))  # {total:,} parameters",
+        "for name, p in model.named_parameters():",
+        "    print(name, tuple(p.shape))  # PyTorch stores a Linear weight as (out, in)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def training_code(spec: ModelSpec, dataset: str | None, train: TrainCode) -> str:
+    """The notebook training loop for this model and these settings."""
+    out = dry_run(spec, batch_size=1).output_shape
+    lines = ["from torch.utils.data import DataLoader"]
+    tv = _TORCHVISION.get(dataset or "")
+    if tv:
+        lines += [
+            "from torchvision import datasets",
+            "from torchvision.transforms import ToTensor",
+            "",
+            f'train_data = datasets.{tv}(root="data", train=True, download=True, '
+            "transform=ToTensor())",
+            f"image, label = train_data[0]  # image {fmt_shape(spec.input, None)}, label an int",
+        ]
+    else:
+        lines += ["", "train_data = ...  # a Dataset of (input, target) pairs"]
+    loss = {
+        "cross_entropy": "nn.CrossEntropyLoss()  # log-softmax + NLL, on raw logits",
+        "nll": "nn.NLLLoss()  # expects log-probabilities (model ends in LogSoftmax)",
+        "mse": "nn.MSELoss()",
+    }[train.loss]
+    if train.optimizer == "adam":
+        opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r})"
+    elif train.momentum:
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, momentum={train.momentum!r})"
+    else:
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r})"
+    scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
+    lines += [
+        f"train_loader = DataLoader(train_data, batch_size={train.batch_size}, shuffle=True)",
+        "",
+        f"loss_fn = {loss}",
+        f"optimizer = {opt}",
+        "",
+        f"for epoch in range({train.epochs}):",
+        "    model.train()",
+        "    for inputs, targets in train_loader:",
+        f"        outputs = model(inputs{scale})  # {fmt_shape(out, 'B')}: "
+        + ("logits, one per class" if train.loss != "mse" else "predictions"),
+        "        loss = loss_fn(outputs, targets)",
+        "        optimizer.zero_grad()  # gradients add up unless cleared",
+        "        loss.backward()        # d loss / d every weight and bias",
+        "        optimizer.step()       # w <- w - lr * grad",
+        '    print(f"epoch {epoch + 1}: loss {loss.item():.4f}")',
+        "",
+        'torch.save(model.state_dict(), "checkpoint.pt")  # the weights and biases',
+    ]
+    return "\n".join(lines) + "\n"
