@@ -532,17 +532,17 @@ def _check_step(
                 )
             )
         for j, fit in enumerate(step.fits):
-            if model_ok((*base, "fits", j, "model"), fit.model):
-                if info is not None and info.task == "regression":
-                    spec = specs[fit.model]
-                    if tuple(spec.input) != tuple(info.sample_shape):
-                        problems.append(
-                            locator.problem(
-                                (*base, "fits", j, "model"),
-                                f"model '{fit.model}' takes {list(spec.input)} but {info.name} "
-                                f"samples are {list(info.sample_shape)}",
-                            )
+            usable = model_ok((*base, "fits", j, "model"), fit.model)
+            if usable and info is not None and info.task == "regression":
+                spec = specs[fit.model]
+                if tuple(spec.input) != tuple(info.sample_shape):
+                    problems.append(
+                        locator.problem(
+                            (*base, "fits", j, "model"),
+                            f"model '{fit.model}' takes {list(spec.input)} but {info.name} "
+                            f"samples are {list(info.sample_shape)}",
                         )
+                    )
     elif isinstance(step, QuizStep) and step.answer_fact is not None:
         try:
             value = facts.compute(step.answer_fact)
