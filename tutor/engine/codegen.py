@@ -7,6 +7,7 @@ read side by side. The generated model has exactly the parameter names tutor use
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,14 +44,25 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
+#: Arguments that course notebooks write positionally, as in ``nn.Linear(784, 100)``.
+_POSITIONAL_STYLE = {"in_features", "out_features", "in_channels", "out_channels", "kernel_size"}
+
+
 def layer_call(layer: Any) -> str:
-    """``nn.Linear(784, 100)``: positional arguments as written, keywords by name."""
+    """``nn.Linear(784, 100)``: sizes positionally, as notebooks write them; the rest by name."""
+    order = [
+        name
+        for name, p in inspect.signature(layer.layer_class.__init__).parameters.items()
+        if name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     parts = [_literal(a) for a in layer.args]
     kwargs = dict(layer.kwargs)
-    # The common sizes read best positionally, as in course notebooks.
-    for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size"):
-        if key in kwargs and len(parts) == list(kwargs).index(key) and not layer.args:
-            parts.append(_literal(kwargs.pop(key)))
+    # Continue positionally while the next parameter in signature order is a given size.
+    while len(parts) < len(order) and order[len(parts)] in kwargs:
+        name = order[len(parts)]
+        if name not in _POSITIONAL_STYLE:
+            break
+        parts.append(_literal(kwargs.pop(name)))
     parts += [f"{k}={_literal(v)}" for k, v in kwargs.items()]
     return f"nn.{layer.type}({', '.join(parts)})"
 
