@@ -80,6 +80,8 @@ class TrainSettings(_Strict):
     """Multiply inputs by this first (the thermometer lesson scales t_u by 0.1)."""
     full_batch: bool = False
     """One step per epoch on the whole training split, as the thermometer fit does."""
+    target: Literal["labels", "inputs"] = "labels"
+    """What the model should output: the labels, or its own inputs (an autoencoder)."""
     seed: int = 0
 
 
