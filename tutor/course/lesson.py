@@ -14,6 +14,7 @@ Two phases, so the app can list lessons before torch has loaded:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -518,9 +519,12 @@ def _check_step(
         model = getattr(step, "model", None)
         if model is not None and model_ok((*base, "model"), model):
             info = dataset_of(required=not isinstance(step, CodeStep))
-            if info is not None:
+            autoencoder = isinstance(step, TrainStep) and step.target == "inputs"
+            if info is not None and not autoencoder:
                 fits_data(model, info)
-            if isinstance(step, TrainStep):
+            if autoencoder:
+                problems += _check_autoencoder(specs[model], model, step, base, facts, locator)
+            elif isinstance(step, TrainStep):
                 problems += _check_loss(step.loss, specs[model], model, base, locator, info)
     elif isinstance(step, PlotStep) and step.fits:
         info = dataset_of()
@@ -590,6 +594,29 @@ def _check_step(
                     f"expect: {key} is computed as {shown}, but the lesson says {expected!r}",
                 )
             )
+    return problems
+
+
+def _check_autoencoder(
+    spec: ModelSpec, model: str, step: TrainStep, base: DataPath, facts: FactContext,
+    locator: Locator,
+) -> list[Problem]:
+    """With ``target: inputs`` the model must give back something shaped like its input."""
+    problems = []
+    out = facts.compute(f"model.{model}.output_shape")
+    if tuple(out.dims) != tuple(spec.input):
+        problems.append(
+            locator.problem(
+                (*base, "model"),
+                f"with target: inputs, model '{model}' must output its input's shape "
+                f"{list(spec.input)}, but it gives {list(out.dims)}; end it with "
+                f"Unflatten(1, {tuple(spec.input)}) after a Linear of {math.prod(spec.input)}",
+            )
+        )
+    if step.loss != "mse":
+        problems.append(
+            locator.problem((*base, "loss"), "with target: inputs, use loss: mse (pixel errors)")
+        )
     return problems
 
 
