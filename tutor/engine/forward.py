@@ -1,0 +1,176 @@
+"""One sample through a model: every layer's output as numbers and pictures.
+
+This is the data behind the forward view: the input image, each leaf layer's output
+(feature maps as heatmaps, vectors as values), statistics, the logits with their
+probabilities, and for the first Linear layer that sees an image, each hidden unit's
+weights drawn as an image ("what this unit looks for").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+from tutor.engine.images import Heatmap, Picture, heatmap, normalized_picture, picture
+from tutor.engine.trace import TensorStats, trace
+
+#: Feature maps shown per conv layer, and values shown per vector.
+MAX_MAPS = 8
+MAX_VALUES = 256
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    """What one leaf layer produced for the sample."""
+
+    path: str
+    type: str
+    shape: tuple[int, ...]
+    """Output shape with the batch dimension (1)."""
+    stats: TensorStats
+    maps: list[Heatmap] = field(default_factory=list)
+    """For (1, C, H, W) outputs: the first channels as heatmaps."""
+    values: list[float] = field(default_factory=list)
+    """For (1, F) outputs: the first values."""
+    picture: Picture | None = None
+    """When the output has the input's image shape (an autoencoder's reconstruction)."""
+
+
+@dataclass(frozen=True)
+class ForwardView:
+    """A forward pass of one sample, ready to draw."""
+
+    image: Picture
+    input_shape: tuple[int, ...]
+    layers: list[LayerOutput]
+    label: int | None
+    classes: tuple[str, ...]
+    logits: list[float] | None
+    probs: list[float] | None
+    predicted: int | None
+    units: list[Heatmap]
+    """Weights of the first Linear layer's units, as pictures of the input."""
+    units_layer: str | None
+    output_picture: Picture | None
+
+
+def shift_image(x: torch.Tensor, pixels: int) -> torch.Tensor:
+    """Move a (C, H, W) image ``pixels`` to the right (left if negative), filling with
+    the background value, as in the translation experiment of the CIFAR lesson."""
+    if pixels == 0:
+        return x
+    background = float(x.min())
+    shifted = torch.full_like(x, background)
+    if pixels > 0:
+        shifted[..., pixels:] = x[..., :-pixels]
+    else:
+        shifted[..., :pixels] = x[..., -pixels:]
+    return shifted
+
+
+def _first_unit_layer(
+    model: nn.Module, input_shape: tuple[int, ...]
+) -> tuple[str, nn.Linear] | None:
+    """The first Linear layer whose inputs are the image's pixels, flattened."""
+    features = math.prod(input_shape)
+    if len(input_shape) < 2:
+        return None
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            return (name, module) if module.in_features == features else None
+    return None
+
+
+def unit_pictures(
+    model: nn.Module, input_shape: tuple[int, ...], count: int = MAX_MAPS
+) -> tuple[str | None, list[Heatmap]]:
+    """Each of the first ``count`` hidden units' weights, reshaped to the input image."""
+    found = _first_unit_layer(model, input_shape)
+    if found is None:
+        return None, []
+    name, layer = found
+    w = layer.weight.detach().float().cpu()  # (out, C*H*W)
+    c, h, wd = input_shape[0], input_shape[-2], input_shape[-1]
+    scale = float(w[:count].abs().max()) or 1.0
+    pictures = []
+    for unit in w[:count]:
+        image = unit.view(c, h, wd).mean(dim=0)  # (H, W): colour channels averaged
+        pictures.append(heatmap(image, max_h=h, max_w=wd, scale=scale))
+    return name, pictures
+
+
+def forward_view(
+    model: nn.Module,
+    x: torch.Tensor,
+    image: torch.Tensor | None = None,
+    label: int | None = None,
+    classes: Sequence[str] = (),
+    max_maps: int = MAX_MAPS,
+) -> ForwardView:
+    """Run one normalized sample ``x`` (C, H, W) through ``model`` and describe each layer.
+
+    Args:
+        image: the same sample un-normalized, 0..1, for the picture (else ``x`` stretched).
+        classes: class names; when the output has one logit per class, probabilities
+            and the prediction are filled in.
+    """
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    batch = x.unsqueeze(0).to(device)  # (C, H, W) -> (1, C, H, W)
+    result = trace(model, batch, keep_outputs=True)
+    input_shape = tuple(x.shape)
+    layers = []
+    for record in result.layers:
+        out = record.output
+        if out is None:
+            continue
+        maps: list[Heatmap] = []
+        values: list[float] = []
+        pic = None
+        if out.dim() == 4:  # (1, C, H, W): feature maps
+            shared = float(out[0, :max_maps].abs().max()) or 1.0
+            maps = [heatmap(m, scale=shared) for m in out[0, :max_maps]]
+            if tuple(out.shape[1:]) == input_shape:
+                pic = normalized_picture(out[0])
+        elif out.dim() == 2:  # (1, F): a vector of features or logits
+            values = out[0, :MAX_VALUES].float().cpu().tolist()
+        layers.append(
+            LayerOutput(
+                path=record.path,
+                type=record.type,
+                shape=tuple(out.shape),
+                stats=record.stats or TensorStats.of(out),
+                maps=maps,
+                values=values,
+                picture=pic,
+            )
+        )
+    final = result.output
+    logits = probs = None
+    predicted = None
+    output_picture = None
+    if isinstance(final, torch.Tensor) and final.dim() == 2:
+        logits = final[0].float().cpu().tolist()
+        if classes and len(logits) >= len(classes):
+            p = torch.softmax(final[0].float(), dim=0)
+            probs = p.cpu().tolist()
+            predicted = int(p.argmax())
+    elif isinstance(final, torch.Tensor) and tuple(final.shape[1:]) == input_shape:
+        output_picture = normalized_picture(final[0])
+    units_layer, units = unit_pictures(model, input_shape)
+    return ForwardView(
+        image=picture(image) if image is not None else normalized_picture(x),
+        input_shape=input_shape,
+        layers=layers,
+        label=label,
+        classes=tuple(classes),
+        logits=logits,
+        probs=probs,
+        predicted=predicted,
+        units=units,
+        units_layer=units_layer,
+        output_picture=output_picture,
+    )

@@ -1,0 +1,77 @@
+"""Tensors -> small grids of plain floats, for pictures and heatmaps in the terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image with values in 0..1: ``rows[y][x]`` is a gray value or an (r, g, b) tuple."""
+
+    width: int
+    height: int
+    channels: int
+    rows: list[list[float]] | list[list[tuple[float, float, float]]]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Signed values scaled to −1..1 by ``scale`` (the largest magnitude)."""
+
+    width: int
+    height: int
+    rows: list[list[float]]
+    scale: float
+    """The value that maps to ±1; 0 when the tensor is all zeros."""
+    source_shape: tuple[int, ...]
+    """Shape before any downsampling, to label it truthfully."""
+
+
+def _shrink(t: torch.Tensor, max_h: int, max_w: int) -> torch.Tensor:
+    """Average-pool a (C, H, W) tensor down so that it fits ``max_h`` × ``max_w``."""
+    _, h, w = t.shape
+    if h <= max_h and w <= max_w:
+        return t
+    ratio = max(h / max_h, w / max_w)
+    size = (max(1, int(h / ratio)), max(1, int(w / ratio)))
+    return F.adaptive_avg_pool2d(t.unsqueeze(0), size).squeeze(0)
+
+
+def picture(image: torch.Tensor, max_h: int = 64, max_w: int = 64) -> Picture:
+    """A (C, H, W) or (H, W) image with values in 0..1 as a :class:`Picture`."""
+    t = image.detach().float().cpu()
+    if t.dim() == 2:
+        t = t.unsqueeze(0)
+    t = _shrink(t.clamp(0, 1), max_h, max_w)  # (C, h, w)
+    c, h, w = t.shape
+    if c >= 3:
+        rgb = t[:3].permute(1, 2, 0).tolist()  # (h, w, 3)
+        rows = [[(p[0], p[1], p[2]) for p in row] for row in rgb]
+        return Picture(w, h, 3, rows)
+    return Picture(w, h, 1, t[0].tolist())
+
+
+def heatmap(
+    values: torch.Tensor, max_h: int = 32, max_w: int = 64, scale: float | None = None
+) -> Heatmap:
+    """A 2-D tensor (or 1-D, as one row) as a signed :class:`Heatmap`."""
+    t = values.detach().float().cpu()
+    source = tuple(t.shape)
+    if t.dim() == 1:
+        t = t.unsqueeze(0)
+    t = _shrink(t.unsqueeze(0), max_h, max_w).squeeze(0)  # (h, w)
+    biggest = float(t.abs().max()) if t.numel() else 0.0
+    s = scale if scale is not None else biggest
+    rows = (t / s).clamp(-1, 1).tolist() if s > 0 else torch.zeros_like(t).tolist()
+    return Heatmap(t.shape[1], t.shape[0], rows, s, source)
+
+
+def normalized_picture(x: torch.Tensor) -> Picture:
+    """A picture of a normalized tensor, stretched to 0..1 by its own min and max."""
+    t = x.detach().float().cpu()
+    low, high = float(t.min()), float(t.max())
+    return picture((t - low) / (high - low) if high > low else torch.zeros_like(t))
