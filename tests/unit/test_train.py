@@ -378,3 +378,18 @@ def test_models_that_do_not_fit_the_data_fail_before_training():
     regression = TensorData(TensorSplit(torch.randn(8, 1), torch.randn(8, 1)), task="regression")
     with pytest.raises(TrainError, match="must match"):
         Trainer(nn.Linear(1, 2), regression, TrainConfig(loss="mse"))
+
+
+def test_an_autoencoder_learns_to_reproduce_its_input():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 64),
+                          nn.Unflatten(1, (1, 8, 8)))
+    config = TrainConfig(optimizer="adam", lr=1e-2, loss="mse", target="inputs", epochs=4)
+    result = Trainer(model, blobs(), config).run()
+    first, last = result.history[0], result.history[-1]
+    assert last.val_loss < 0.8 * first.val_loss and last.val_accuracy is None
+    assert result.test_metrics.mse == pytest.approx(result.test_metrics.loss)
+    with pytest.raises(TrainError, match="the loss is mse"):
+        TrainConfig(target="inputs")
+    with pytest.raises(TrainError, match="each input"):
+        Trainer(mlp(), blobs(), config)

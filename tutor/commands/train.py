@@ -70,6 +70,8 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    help="seed for the initial weights and the shuffling (default 0)")
     p.add_argument("--input-scale", type=float, metavar="X",
                    help="multiply inputs by X (default 1; thermometer 0.1)")
+    p.add_argument("--target", choices=("labels", "inputs"),
+                   help="labels (default), or inputs: an autoencoder reproduces its input (mse)")
     p.add_argument("--no-checkpoint", action="store_true", help="do not write checkpoints")
     p.add_argument("--json", action="store_true",
                    help="print JSON lines (one per epoch, then the final metrics) only")
@@ -137,6 +139,8 @@ def _config(args: argparse.Namespace, task: str, dataset: str, model: Any) -> An
         # SGD with momentum 0.9 reaches about 0.9 validation accuracy on mnist-5k in 5
         # epochs where plain SGD at 0.01 is still near 0.83; --momentum 0 gives plain SGD.
         base.update(loss=default_loss(model, task), momentum=0.9)
+        if args.target == "inputs":
+            base.update(target="inputs", loss="mse")
     given = {
         "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
         "optimizer": args.optimizer, "momentum": args.momentum, "loss": args.loss,

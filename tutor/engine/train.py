@@ -47,6 +47,7 @@ from tutor.engine.spec import ModelSpec
 from tutor.errors import TutorError
 
 OPTIMIZERS = ("sgd", "adam")
+TARGETS = ("labels", "inputs")
 #: A loss this many times the first step's loss means training has blown up.
 EXPLOSION_FACTOR = 1e4
 STATES = ("idle", "running", "paused", "stopped", "finished", "diverged", "failed")
@@ -80,6 +81,9 @@ class TrainConfig:
     """Inputs are multiplied by this (the thermometer lesson scales t_u by 0.1)."""
     full_batch: bool = False
     """One step per epoch on the whole training split (the thermometer fit)."""
+    target: str = "labels"
+    """``labels``: learn the dataset's targets. ``inputs``: reproduce the input itself
+    (an autoencoder), scored by MSE per pixel."""
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -99,6 +103,12 @@ class TrainConfig:
             self.input_scale
         ):
             raise TrainError(f"input_scale must be a non-zero number, got {self.input_scale!r}")
+        if self.target not in TARGETS:
+            raise TrainError(f"unknown target {self.target!r}: choose labels (the dataset's "
+                             "answers) or inputs (an autoencoder reproduces its input)")
+        if self.target == "inputs" and self.loss != "mse":
+            raise TrainError("with target: inputs the model reproduces its input, so the loss "
+                             "is mse (the mean squared error per pixel)")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TrainError(f"seed must be a whole number, got {self.seed!r}")
 
@@ -357,6 +367,8 @@ class Trainer:
             raise TrainError(f"unknown task {data.task!r}: the data must be one of "
                              f"{', '.join(TASKS)}")
         self.config = config
+        # An autoencoder (target: inputs) is a regression onto the input's own pixels.
+        self.task = "regression" if config.target == "inputs" else data.task
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.data = data
@@ -451,7 +463,7 @@ class Trainer:
     def _check_compatible(self) -> None:
         """Push two samples through the model before training, so that a model that
         does not fit the data fails now, with a message, not deep in the loop."""
-        cfg, task = self.config, self.data.task
+        cfg, task = self.config, self.task
         if task == "classification" and cfg.loss == "mse":
             raise TrainError("the loss 'mse' is for predicting numbers (regression); for "
                              "classes use cross_entropy")
@@ -462,7 +474,8 @@ class Trainer:
             raise TrainError("the loss 'nll' expects log-probabilities: end the model with "
                              "LogSoftmax (dim: 1), or use cross_entropy, which applies "
                              "log-softmax itself")
-        x, y = self._x[:2], self._y[:2]
+        x = self._x[:2]
+        y = x if cfg.target == "inputs" else self._y[:2]
         was_training = self.model.training
         self.model.eval()
         try:
@@ -484,8 +497,9 @@ class Trainer:
                     f"{k} classes: the last layer needs {k} outputs (one logit per class)"
                 )
         elif out.shape[1:] != y.shape[1:]:
+            what = "input (target: inputs)" if cfg.target == "inputs" else "target"
             raise TrainError(
-                f"the model outputs {tuple(out.shape[1:])} per sample but each target is "
+                f"the model outputs {tuple(out.shape[1:])} per sample but each {what} is "
                 f"{tuple(y.shape[1:])}: they must match for the MSE loss"
             )
 
@@ -577,8 +591,12 @@ class Trainer:
     def _evaluate(self, split: Any) -> Metrics | None:
         if split is None or int(split.x.shape[0]) == 0:
             return None
+        split = _on_device(split, self.device)
+        if self.config.target == "inputs":
+            # The target is the input as the model sees it: scaled like the training inputs.
+            split = TensorSplit(split.x, split.x * self.config.input_scale)
         return evaluate(
-            self.model, _on_device(split, self.device), self.data.task,
+            self.model, split, self.task,
             classes=tuple(getattr(self.data, "classes", ()) or ()) or None,
             loss=self.config.loss, input_scale=self.config.input_scale,
         )
@@ -594,6 +612,7 @@ class Trainer:
         attention = self._attention.is_set  # bound once: the per-step checks stay cheap
         monotonic = time.monotonic
         device_name = str(self.device)
+        autoencode = cfg.target == "inputs"
 
         result = TrainResult(state="running")
         started = monotonic()
@@ -621,10 +640,13 @@ class Trainer:
                         return self._stopped(result, epoch, step, started)
                     lo = step * bs
                     if order is None:
-                        xb, yb = x[lo:lo + bs], y[lo:lo + bs]  # views, no copy
+                        xb = x[lo:lo + bs]  # a view, no copy
+                        # an autoencoder learns to give back its own input
+                        yb = xb if autoencode else y[lo:lo + bs]
                     else:
                         idx = order[lo:lo + bs]
-                        xb, yb = x[idx], y[idx]  # (B, C, H, W), (B,) gathered on the device
+                        xb = x[idx]  # (B, C, H, W) gathered on the device
+                        yb = xb if autoencode else y[idx]  # (B,)
                     out = model(xb)  # (B, C, H, W) -> (B, classes) logits
                     loss = loss_fn(out, yb)  # mean over the batch, a 0-d tensor
                     optimizer.zero_grad(set_to_none=True)
