@@ -329,7 +329,16 @@ def _check_structure(
             if str(path[0]) in result.invalid_fields:
                 continue
             have = [text] if isinstance(text, str) else list(text)
-            missing = [lang for lang in required if isinstance(text, str) or lang not in text]
+            if isinstance(text, str):
+                problems.append(
+                    locator.problem(
+                        path,
+                        f"this text has no language keys, but this lesson requires "
+                        f"{', '.join(required)}; write {{{', '.join(f'{r}: ...' for r in required)}}}",
+                    )
+                )
+                continue
+            missing = [lang for lang in required if lang not in text]
             if missing and have:
                 names = " and ".join(f"{LANGUAGE_NAMES[m]} ({m})" for m in missing)
                 problems.append(

@@ -152,12 +152,12 @@ def forward_view(
     logits = probs = None
     predicted = None
     output_picture = None
-    if isinstance(final, torch.Tensor) and final.dim() == 2:
+    if isinstance(final, torch.Tensor) and final.dim() == 2 and final.shape[1] == len(classes):
+        # One output per class: these are logits, and softmax makes them probabilities.
         logits = final[0].float().cpu().tolist()
-        if classes and len(logits) >= len(classes):
-            p = torch.softmax(final[0].float(), dim=0)
-            probs = p.cpu().tolist()
-            predicted = int(p.argmax())
+        p = torch.softmax(final[0].float(), dim=0)
+        probs = p.cpu().tolist()
+        predicted = int(p.argmax())
     elif isinstance(final, torch.Tensor) and tuple(final.shape[1:]) == input_shape:
         output_picture = normalized_picture(final[0])
     units_layer, units = unit_pictures(model, input_shape)

@@ -31,13 +31,20 @@ class Heatmap:
     """Shape before any downsampling, to label it truthfully."""
 
 
-def _shrink(t: torch.Tensor, max_h: int, max_w: int) -> torch.Tensor:
-    """Average-pool a (C, H, W) tensor down so that it fits ``max_h`` × ``max_w``."""
+def _shrink(t: torch.Tensor, max_h: int, max_w: int, keep_aspect: bool = True) -> torch.Tensor:
+    """Average-pool a (C, H, W) tensor down so that it fits ``max_h`` × ``max_w``.
+
+    Pictures keep their aspect ratio; weight matrices (``keep_aspect=False``) shrink each
+    axis on its own, so a (10, 784) weight stays 10 rows tall.
+    """
     _, h, w = t.shape
     if h <= max_h and w <= max_w:
         return t
-    ratio = max(h / max_h, w / max_w)
-    size = (max(1, int(h / ratio)), max(1, int(w / ratio)))
+    if keep_aspect:
+        ratio = max(h / max_h, w / max_w)
+        size = (max(1, int(h / ratio)), max(1, int(w / ratio)))
+    else:
+        size = (min(h, max_h), min(w, max_w))
     return F.adaptive_avg_pool2d(t.unsqueeze(0), size).squeeze(0)
 
 
@@ -63,7 +70,7 @@ def heatmap(
     source = tuple(t.shape)
     if t.dim() == 1:
         t = t.unsqueeze(0)
-    t = _shrink(t.unsqueeze(0), max_h, max_w).squeeze(0)  # (h, w)
+    t = _shrink(t.unsqueeze(0), max_h, max_w, keep_aspect=False).squeeze(0)  # (h, w)
     biggest = float(t.abs().max()) if t.numel() else 0.0
     s = scale if scale is not None else biggest
     rows = (t / s).clamp(-1, 1).tolist() if s > 0 else torch.zeros_like(t).tolist()

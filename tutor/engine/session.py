@@ -77,6 +77,11 @@ class Session:
                 self._datasets[name] = data
             return data
 
+    def loaded_datasets(self) -> dict[str, Any]:
+        """The datasets loaded so far, by the name they were asked for."""
+        with self._lock:
+            return dict(self._datasets)
+
     # ----------------------------------------------------------------- models
 
     def model(self, key: ModelKey, spec: ModelSpec) -> ModelState:

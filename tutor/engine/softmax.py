@@ -66,3 +66,16 @@ def softmax_breakdown(
         nll=nll,
         cross_entropy=ce,
     )
+
+
+def sample_logits(model: nn.Module, x: torch.Tensor) -> list[float]:
+    """The logits a model gives one sample ``x`` (no batch dimension), in eval mode."""
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            out = model(x.unsqueeze(0).to(device))  # (1, ...) -> (1, K)
+    finally:
+        model.train(was_training)
+    return out.reshape(-1).float().cpu().tolist()

@@ -1,0 +1,1 @@
+"""The app's screens: the lesson list, the lesson player and the modal dialogs."""

@@ -1,0 +1,58 @@
+"""``c``: the plain PyTorch code of the current step, as a learner would write it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.syntax import Syntax
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from tutor.ui.i18n import t
+from tutor.ui.views.base import describe_error
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import LessonFile
+
+
+class CodeScreen(ModalScreen[None]):
+    """Shows the code the engine generates for a step. Escape or c closes it."""
+
+    BINDINGS = [Binding("escape,c,q", "close", "Close")]
+
+    def __init__(self, lesson_file: LessonFile, index: int) -> None:
+        super().__init__()
+        self.lesson_file = lesson_file
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        lang = getattr(self.app, "language", "en")
+        with VerticalScroll(id="code-box"):
+            yield Static(t("code.title", lang), id="code-title")
+            yield Static(id="code-body")
+
+    def on_mount(self) -> None:
+        self.generate()
+
+    @work(thread=True, exit_on_error=False, name="code")
+    def generate(self) -> str | None:
+        from tutor.course.code import step_code
+
+        return step_code(self.lesson_file, self.index)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        body = self.query_one("#code-body", Static)
+        if event.state == WorkerState.SUCCESS:
+            code = event.worker.result
+            lang = getattr(self.app, "language", "en")
+            body.update(Syntax(code, "python", word_wrap=True) if code else t("code.none", lang))
+        elif event.state == WorkerState.ERROR:
+            body.update("⚠ " + describe_error(event.worker.error))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

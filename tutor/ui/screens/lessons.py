@@ -1,0 +1,226 @@
+"""The lesson list: bundled and user lessons, their progress, and broken lessons' errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tutor.course.schema import localize
+from tutor.ui.i18n import t
+from tutor.ui.messages import LessonsChecked, LessonsDiscovered
+
+if TYPE_CHECKING:
+    from tutor.course.discover import LessonEntry
+    from tutor.ui.app import TutorApp
+
+
+class LessonListScreen(Screen[None]):
+    """Every lesson found, with title, summary, step count, progress and problems."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("ctrl+l", "app.toggle_language", "한국어"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[LessonEntry] = []
+        self.checked = False
+
+    @property
+    def tutor(self) -> TutorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        lang = self.tutor.language
+        yield Static(id="list-title", classes="screen-title")
+        yield Static(t("list.loading", lang), id="list-status")
+        table: DataTable[Any] = DataTable(id="lessons", cursor_type="row", zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="lesson-detail-box"):
+            yield Static(id="lesson-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._title()
+        self.discover()
+
+    def _title(self) -> None:
+        lang = self.tutor.language
+        self.query_one("#list-title", Static).update(
+            Text.assemble(
+                ("tutor", "bold"),
+                "  ·  ",
+                t("list.title", lang),
+                "   ",
+                (t("list.hint", lang), "dim"),
+            )
+        )
+
+    # ----------------------------------------------------------------- workers
+
+    @work(thread=True, exclusive=True, group="discover", exit_on_error=False)
+    def discover(self) -> None:
+        """Read the lessons without torch, so the list fills before PyTorch is loaded."""
+        from tutor.course.discover import discover
+
+        entries = discover(self.tutor.lesson_dirs)
+        self.post_message(LessonsDiscovered(entries))
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def check(self, entries: list[LessonEntry]) -> None:
+        """Dry-run every lesson's models and resolve its facts (needs torch)."""
+        from tutor.course.lesson import check_lesson
+
+        self.tutor.wait_session()
+        for entry in entries:
+            if entry.file.lesson is not None and not entry.file.checked:
+                check_lesson(entry.file)
+        self.post_message(LessonsChecked(entries))
+
+    def on_lessons_discovered(self, message: LessonsDiscovered) -> None:
+        self.entries = sorted(
+            message.entries,
+            key=lambda e: (
+                e.origin != "bundled",
+                e.file.lesson.order if e.file.lesson and e.file.lesson.order is not None else 999,
+                e.file.path.name,
+            ),
+        )
+        self.tutor.lesson_index = {e.file.path.resolve(): e.file for e in self.entries}
+        self.fill()
+        self.check(self.entries)
+        self.open_initial()
+
+    def on_lessons_checked(self, message: LessonsChecked) -> None:
+        self.checked = True
+        self.fill()
+
+    # ----------------------------------------------------------------- display
+
+    def fill(self) -> None:
+        lang = self.tutor.language
+        table = self.query_one("#lessons", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("#", key="n")
+        table.add_column(t("list.col.lesson", lang), key="title")
+        table.add_column(t("list.col.steps", lang), key="steps")
+        table.add_column(t("list.col.progress", lang), key="progress")
+        for i, entry in enumerate(self.entries):
+            lesson = entry.file.lesson
+            if lesson is None or entry.file.problems:
+                title = Text(localize(lesson.title, lang) if lesson else entry.file.path.name)
+                title.append("  " + t("list.broken", lang), style="bold red")
+                steps = str(len(lesson.steps)) if lesson else "—"
+                progress = ""
+            else:
+                title = Text(localize(lesson.title, lang))
+                if entry.origin != "bundled":
+                    title.append(f"  ({entry.origin})", style="dim")
+                steps = str(len(lesson.steps))
+                progress = self._progress(entry)
+            table.add_row(str(i + 1), title, steps, progress, key=str(i))
+        status = self.query_one("#list-status", Static)
+        if not self.entries:
+            from tutor.config import tutor_home
+
+            status.update(t("list.none", lang, folder=tutor_home() / "lessons"))
+            status.display = True
+        else:
+            status.display = False
+        if self.entries:
+            table.move_cursor(row=min(max(row, 0), len(self.entries) - 1))
+            self.show_detail(table.cursor_row)
+        table.focus()
+
+    def _progress(self, entry: LessonEntry) -> str:
+        lang = self.tutor.language
+        lesson = entry.file.lesson
+        assert lesson is not None
+        record = self.tutor.progress.lessons.get(lesson.id)
+        if record is None:
+            return t("list.new", lang)
+        done = len(
+            [
+                k
+                for k in record.completed
+                if k in {lesson.step_key(i) for i in range(len(lesson.steps))}
+            ]
+        )
+        return t("list.progress", lang, done=done, total=len(lesson.steps)) + (
+            f" · {record.current + 1}"
+        )
+
+    def show_detail(self, row: int) -> None:
+        detail = self.query_one("#lesson-detail", Static)
+        if not 0 <= row < len(self.entries):
+            detail.update("")
+            return
+        lang = self.tutor.language
+        entry = self.entries[row]
+        lesson = entry.file.lesson
+        text = Text()
+        if lesson is not None:
+            text.append(localize(lesson.title, lang) + "\n", style="bold")
+            if lesson.summary:
+                text.append(localize(lesson.summary, lang) + "\n")
+        text.append(str(entry.file.path) + "\n", style="dim")
+        if entry.file.problems:
+            text.append(
+                "\n" + t("list.errors", lang, path=entry.file.path.name) + "\n", style="bold red"
+            )
+            for problem in entry.file.problems:
+                text.append(f"{problem}\n", style="red")
+        detail.update(text)
+
+    @on(DataTable.RowHighlighted, "#lessons")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#lessons")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.open_row(event.cursor_row)
+
+    def action_open(self) -> None:
+        self.open_row(self.query_one("#lessons", DataTable).cursor_row)
+
+    def open_row(self, row: int) -> None:
+        if not 0 <= row < len(self.entries):
+            return
+        entry = self.entries[row]
+        if not entry.file.ok:
+            self.notify(t("list.cannot_open", self.tutor.language), severity="warning")
+            return
+        self.tutor.open_lesson(entry.file.path)
+
+    def open_initial(self) -> None:
+        """``tutor LESSON``: open it once the list is known."""
+        name = self.tutor.initial_lesson
+        if not name:
+            return
+        self.tutor.initial_lesson = None
+        from tutor.course.discover import find_lesson
+
+        path = find_lesson(name, self.tutor.lesson_dirs)
+        if path is None:
+            self.notify(f"no lesson '{name}' (by id or path)", severity="error", timeout=10)
+            return
+        self.tutor.open_lesson(Path(path))
+
+    def on_screen_resume(self) -> None:
+        # Coming back from a lesson: progress changed.
+        if self.entries:
+            self.fill()
+
+    def language_changed(self) -> None:
+        self._title()
+        self.fill()

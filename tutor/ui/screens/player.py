@@ -1,0 +1,230 @@
+"""The lesson player: a header, the step's text and live view, and the keys in the footer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Markdown, Static
+from textual.worker import Worker, WorkerState
+
+from tutor.course.schema import localize
+from tutor.ui.i18n import t
+from tutor.ui.messages import DataInUse
+from tutor.ui.views.base import describe_error
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import LessonFile
+    from tutor.ui.app import TutorApp
+    from tutor.ui.views.base import StepView
+
+
+class LessonScreen(Screen[None]):
+    """Plays one lesson, one step at a time, remembering where the learner is."""
+
+    BINDINGS = [
+        Binding("right,n", "next", "Next"),
+        Binding("left,p", "previous", "Previous"),
+        Binding("home", "first", "First step", show=False),
+        Binding("end", "last", "Last step", show=False),
+        Binding("escape", "back", "Lessons"),
+        Binding("c", "code", "Code"),
+        Binding("ctrl+l", "app.toggle_language", "한국어", show=False),
+    ]
+
+    def __init__(self, path: Path, index: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.requested_index = index
+        self.lesson_file: LessonFile | None = None
+        self.index = 0
+        self.data_name: str | None = None
+        self.view: StepView | None = None
+
+    @property
+    def tutor(self) -> TutorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lesson-header")
+        with VerticalScroll(id="step-body"):
+            yield Static(id="step-title")
+            yield Markdown(id="step-text")
+            yield LoadingIndicator(id="step-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.update_header()
+        self.watch(self.app, "device_label", lambda _: self.update_header(), init=False)
+        self.prepare()
+
+    # ----------------------------------------------------------------- loading
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False, name="prepare")
+    def prepare(self) -> LessonFile:
+        """Load and check the lesson (models dry-run, facts resolved): needs torch."""
+        from tutor.course.lesson import check_lesson, read_lesson
+
+        self.tutor.wait_session()
+        known = getattr(self.tutor, "lesson_index", {}).get(self.path.resolve())
+        lesson_file = known if known is not None else read_lesson(self.path)
+        if lesson_file.lesson is not None and not lesson_file.checked:
+            check_lesson(lesson_file)
+        return lesson_file
+
+    @work(thread=True, exclusive=True, group="text", exit_on_error=False, name="fill-text")
+    def fill_text(self, index: int, title: str, text: str) -> tuple[int, str, str]:
+        """Fill the step's computed facts ({{ model.mlp.params }}) through the engine."""
+        assert self.lesson_file is not None
+        session = self.tutor.session
+        # Datasets already loaded give their true sizes (the data actually in use).
+        datasets = session.loaded_datasets() if session is not None else {}
+        facts = self.lesson_file.facts(datasets)
+        return index, facts.fill(title), facts.fill(text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name == "prepare":
+            if event.state == WorkerState.SUCCESS:
+                self.opened(worker.result)
+            elif event.state == WorkerState.ERROR:
+                self.query_one("#step-loading").display = False
+                self.query_one("#step-title", Static).update(
+                    Text("⚠ " + describe_error(worker.error), style="bold red")
+                )
+        elif worker.name == "fill-text" and event.state == WorkerState.SUCCESS:
+            index, title, text = worker.result
+            if index == self.index:
+                self.query_one("#step-title", Static).update(Text(title, style="bold"))
+                self.query_one("#step-text", Markdown).update(text)
+
+    def opened(self, lesson_file: LessonFile) -> None:
+        self.query_one("#step-loading").display = False
+        if not lesson_file.ok:
+            text = Text("⚠ " + t("list.cannot_open", self.tutor.language) + "\n", style="bold red")
+            for problem in lesson_file.problems:
+                text.append(f"{problem}\n", style="red")
+            self.query_one("#step-title", Static).update(text)
+            return
+        self.lesson_file = lesson_file
+        assert lesson_file.lesson is not None
+        record = self.tutor.progress.get(lesson_file.id)
+        start = self.requested_index if self.requested_index is not None else record.current
+        self.go(min(max(start, 0), len(lesson_file.lesson.steps) - 1))
+
+    # ----------------------------------------------------------------- steps
+
+    @property
+    def step_count(self) -> int:
+        if self.lesson_file is None or self.lesson_file.lesson is None:
+            return 0
+        return len(self.lesson_file.lesson.steps)
+
+    def go(self, index: int) -> None:
+        """Show step ``index``: its title, its text (facts filled) and its live view."""
+        from tutor.ui.views import view_class
+
+        if self.lesson_file is None or self.lesson_file.lesson is None:
+            return
+        lesson = self.lesson_file.lesson
+        index = min(max(index, 0), len(lesson.steps) - 1)
+        if self.view is not None and index != self.index:
+            self.tutor.progress.complete(lesson.id, lesson.step_key(self.index))
+        self.index = index
+        self.data_name = None  # the new step's view names its own data
+        self.tutor.progress.visit(lesson.id, index)
+        if self.tutor.progress.save_error:
+            self.notify(self.tutor.progress.save_error, severity="warning")
+        step = lesson.steps[index]
+        lang = self.tutor.language
+        title = localize(step.title, lang) if step.title else t(f"kind.{step.kind}", lang)
+        self.query_one("#step-title", Static).update(Text(title, style="bold"))
+        text = self.query_one("#step-text", Markdown)
+        raw = localize(step.text, lang) if step.text else ""
+        text.update("")
+        text.display = bool(raw)
+        if raw or "{{" in title:
+            self.fill_text(index, title, raw)
+        if self.view is not None:
+            self.view.remove()
+        self.view = view_class(step.kind)(self.lesson_file, index)
+        body = self.query_one("#step-body", VerticalScroll)
+        body.mount(self.view)
+        body.scroll_home(animate=False)
+        self.view.focus()
+        self.update_header()
+
+    def reload_step(self) -> None:
+        if self.lesson_file is not None and self.lesson_file.lesson is not None:
+            self.go(self.index)
+
+    def action_next(self) -> None:
+        if self.index + 1 < self.step_count:
+            self.go(self.index + 1)
+        elif self.lesson_file is not None and self.lesson_file.lesson is not None:
+            lesson = self.lesson_file.lesson
+            self.tutor.progress.complete(lesson.id, lesson.step_key(self.index))
+            self.notify(t("player.end", self.tutor.language))
+
+    def action_previous(self) -> None:
+        if self.index > 0:
+            self.go(self.index - 1)
+
+    def action_first(self) -> None:
+        self.go(0)
+
+    def action_last(self) -> None:
+        self.go(self.step_count - 1)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_code(self) -> None:
+        from tutor.ui.screens.code import CodeScreen
+
+        if self.lesson_file is not None and self.lesson_file.lesson is not None:
+            self.app.push_screen(CodeScreen(self.lesson_file, self.index))
+
+    # ----------------------------------------------------------------- header
+
+    def on_data_in_use(self, message: DataInUse) -> None:
+        self.data_name = message.name
+        self.update_header()
+
+    def update_header(self) -> None:
+        lang = self.tutor.language
+        header = Text()
+        lesson = self.lesson_file.lesson if self.lesson_file else None
+        header.append(localize(lesson.title, lang) if lesson else self.path.stem, style="bold")
+        if lesson is not None:
+            header.append("  ·  " + t("player.step", lang, i=self.index + 1, n=self.step_count))
+        header.append("  ·  " + t("player.device", lang, name=self.tutor.device_label), style="dim")
+        if self.data_name:
+            header.append("  ·  " + t("player.data", lang, name=self.data_name), style="dim")
+        self.query_one("#lesson-header", Static).update(header)
+
+    def on_screen_resume(self) -> None:
+        self.update_header()
+
+    def language_changed(self) -> None:
+        self.reload_step()
+        self.update_header()
+
+    def view_bindings(self) -> list[tuple[str, str]]:
+        """(keys, description) of the current view, for the help screen."""
+        if self.view is None:
+            return []
+        out = []
+        for binding in type(self.view).BINDINGS:
+            if isinstance(binding, Binding):
+                out.append((binding.key, binding.description))
+        return out
+
+    def current(self) -> tuple[Any, int]:
+        return self.lesson_file, self.index

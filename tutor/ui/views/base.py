@@ -1,0 +1,152 @@
+"""The base of every step view: engine work in a thread worker, results on the UI thread.
+
+A view implements :meth:`StepView.compute`, which runs in a thread worker (exclusive
+per view, ``exit_on_error=False``) and may call the engine, and :meth:`StepView.show`,
+which receives its result on the UI thread. Failures from any worker of the view are
+handled in one place, :meth:`StepView.on_worker_state_changed`, and shown in the view;
+the app stays up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from tutor.errors import TutorError
+from tutor.ui.i18n import t
+from tutor.ui.messages import DataInUse
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import LessonFile
+    from tutor.course.schema import StepBase
+    from tutor.engine.session import Session
+    from tutor.ui.app import TutorApp
+
+
+def describe_error(error: BaseException | None) -> str:
+    """A one-paragraph message for the learner; the full traceback goes to the log."""
+    if error is None:
+        return "unknown error"
+    if isinstance(error, TutorError):
+        return error.message
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class StepView(Vertical):
+    """A live view of one step. Subclasses set ``BINDINGS`` and implement compute/show."""
+
+    DEFAULT_CSS = """
+    StepView { height: auto; }
+    StepView > .view-error { color: $error; padding: 1 0; }
+    StepView > .view-status { color: $text-muted; }
+    """
+    can_focus = True
+
+    def __init__(self, lesson_file: LessonFile, index: int, classes: str = "") -> None:
+        super().__init__(classes=f"step-view {classes}".strip())
+        self.lesson_file = lesson_file
+        self.index = index
+        self._error = Static(classes="view-error")
+        self._error.display = False
+
+    # ----------------------------------------------------------------- context
+
+    @property
+    def tutor(self) -> TutorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def step(self) -> StepBase:
+        assert self.lesson_file.lesson is not None
+        return self.lesson_file.lesson.steps[self.index]
+
+    @property
+    def lang(self) -> str:
+        return self.tutor.language
+
+    @property
+    def lesson_id(self) -> str:
+        return self.lesson_file.id
+
+    def tr(self, key: str, **values: object) -> str:
+        return t(key, self.lang, **values)
+
+    def session(self) -> Session:
+        """The engine session; blocks until PyTorch is loaded. Call from a worker only."""
+        return self.tutor.wait_session()
+
+    def dataset_name(self, name: str | None = None) -> str:
+        lesson = self.lesson_file.lesson
+        chosen = name or getattr(self.step, "dataset", None) or (lesson.dataset if lesson else None)
+        if chosen is None:
+            raise TutorError("this step names no dataset")
+        return chosen
+
+    def load_dataset(self, name: str | None = None) -> Any:
+        """Load a dataset in the worker and tell the header which data is in use."""
+        data = self.session().dataset(self.dataset_name(name))
+        self.post_message(DataInUse(data.name, data.notice))
+        return data
+
+    def model_state(self, name: str) -> Any:
+        """The lesson's model ``name`` (trained if a train step trained it). Worker only."""
+        return self.session().model((self.lesson_id, name), self.lesson_file.specs[name])
+
+    # ----------------------------------------------------------------- work
+
+    def on_mount(self) -> None:
+        if self._error.parent is None:
+            self.mount(self._error)
+        self.recompute()
+
+    def recompute(self) -> None:
+        """Run :meth:`compute` again in a thread worker, replacing any running one."""
+        self.run_worker(
+            self.compute,
+            name=f"{type(self).__name__}.compute",
+            group="view",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def compute(self) -> Any:
+        """Engine work for this view. Runs in a thread; must not touch widgets."""
+        return None
+
+    def show(self, result: Any) -> None:
+        """Display ``compute``'s result. Runs on the UI thread."""
+
+    def show_error(self, message: str) -> None:
+        self._error.update(Text("⚠ " + self.tr("error.view", message=message)))
+        self._error.display = True
+
+    def clear_error(self) -> None:
+        self._error.display = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where this view's worker results and failures arrive."""
+        worker = event.worker
+        if event.state == WorkerState.SUCCESS and worker.group == "view":
+            self.clear_error()
+            try:
+                self.show(worker.result)
+            except Exception as error:  # a drawing bug must not take the app down
+                self.log.error("show failed", error)
+                self.show_error(describe_error(error))
+        elif event.state == WorkerState.ERROR:
+            self.log.error(f"{worker.name} failed", worker.error)
+            self.show_error(describe_error(worker.error))
+            self.worker_failed(worker)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        """Hook for views that must reset state after a failure (training)."""
+
+    def language_changed(self) -> None:
+        """Redraw in the new language (recomputing is cheap for most views)."""
+        self.recompute()

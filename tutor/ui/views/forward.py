@@ -1,0 +1,210 @@
+"""Forward: one sample through the model, every layer's output down to the logits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group
+from rich.segment import Segment
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from tutor.ui.pixels import Lines, heatmap_lines, picture_lines, strip_line, text_line, tile
+from tutor.ui.views.base import StepView
+
+BAR = 24
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    view: Any
+    index: int
+    split: str
+    shift: int
+    count: int
+
+
+def bar(value: float, biggest: float, width: int = BAR) -> Text:
+    """A signed horizontal bar: red to the right for positive, blue for negative."""
+    biggest = biggest or 1.0
+    n = round(abs(value) / biggest * width)
+    style = "red" if value >= 0 else "blue"
+    return Text("█" * n, style=style)
+
+
+def stats_text(stats: Any, tr: Any) -> Text:
+    return Text(
+        tr(
+            "stats",
+            min=stats.min,
+            max=stats.max,
+            mean=stats.mean,
+            std=stats.std,
+            zeros=stats.zero_fraction,
+        ),
+        style="dim",
+    )
+
+
+def logits_table(
+    logits: list[float],
+    probs: list[float] | None,
+    classes: tuple[str, ...],
+    label: int | None,
+    predicted: int | None,
+) -> Text:
+    """Each class's logit and probability, with bars; the true class and prediction marked."""
+    text = Text()
+    biggest = max((abs(v) for v in logits), default=1.0)
+    name_w = max((len(c) for c in classes), default=1)
+    for k, z in enumerate(logits):
+        name = classes[k] if k < len(classes) else str(k)
+        mark = "✔" if k == label else " "
+        style = "bold" if k == predicted else ""
+        text.append(f"{mark}{k:>2} {name:<{name_w}} ", style=style)
+        text.append(f"{z:+8.3f} ", style=style)
+        z_bar = bar(z, biggest, 12)
+        z_bar.pad_right(13 - z_bar.cell_len)
+        text.append_text(z_bar)
+        if probs is not None:
+            text.append(f"{probs[k]:6.1%} ", style=style)
+            text.append("█" * round(probs[k] * 20), style="green" if k == label else "yellow")
+        text.append("\n")
+    return text
+
+
+class ForwardView(StepView):
+    """Input picture, each layer's output (maps, values, statistics), logits, units."""
+
+    BINDINGS = [
+        Binding("right_square_bracket", "sample(1)", "Next sample"),
+        Binding("left_square_bracket", "sample(-1)", "Prev sample"),
+        Binding("full_stop,greater_than_sign", "shift(1)", "Shift right", show=False),
+        Binding("comma,less_than_sign", "shift(-1)", "Shift left", show=False),
+    ]
+
+    def __init__(self, *args: Any, model: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        step = self.step
+        self.model_name = model or step.model  # type: ignore[attr-defined]
+        self.sample_index = getattr(step, "sample", 0)
+        self.shift = getattr(step, "shift", 0)
+        self.split = getattr(step, "split", "test")
+        self.result: ForwardResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.tr("player.working"), id="forward-top")
+        yield Static(id="forward-layers")
+
+    def compute(self) -> ForwardResult:
+        from tutor.engine.forward import forward_view, shift_image
+
+        data = self.load_dataset()
+        split = self.split if getattr(data, self.split, None) is not None else "train"
+        count = len(data.split(split))
+        index = self.sample_index % count
+        x, label, _ = data.sample(index, split)  # (C, H, W) normalized
+        image = data.image(index, split)  # (C, H, W) 0..1 for the picture
+        x, image = shift_image(x, self.shift), shift_image(image, self.shift)
+        model = self.model_state(self.model_name).model
+        view = forward_view(model, x, image=image, label=int(label), classes=data.classes)
+        return ForwardResult(view, index, split, self.shift, count)
+
+    def show(self, result: ForwardResult) -> None:
+        self.result = result
+        self.draw()
+
+    def on_resize(self) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        if self.result is None:
+            return
+        view = self.result.view
+        width = max(self.size.width, 20)
+        tr = self.tr
+
+        info = Text()
+        info.append(
+            tr("forward.sample", i=self.result.index, split=self.result.split) + "\n", style="bold"
+        )
+        if view.label is not None and view.classes:
+            info.append(tr("forward.label", label=view.label, name=view.classes[view.label]) + "\n")
+        if view.predicted is not None and view.probs is not None:
+            ok = view.predicted == view.label
+            info.append(
+                tr(
+                    "forward.predicted",
+                    k=view.predicted,
+                    name=view.classes[view.predicted],
+                    p=view.probs[view.predicted],
+                )
+                + ("  ✔" if ok else "  ✘")
+                + "\n",
+                style="green" if ok else "red",
+            )
+        if self.result.shift:
+            info.append(tr("forward.shifted", n=self.result.shift) + "\n", style="yellow")
+        info.append(f"input {tuple([1, *view.input_shape])}\n", style="dim")
+        info.append(tr("forward.keys"), style="dim")
+        image = picture_lines(view.image)
+        info_lines = [text_line(line, max(width - 32, 10)) for line in info.split("\n")]
+        top = []
+        for y in range(max(len(image), len(info_lines))):
+            left = image[y] if y < len(image) else []
+            pad = len(view.image.rows[0]) - sum(s.cell_length for s in left)
+            right = info_lines[y] if y < len(info_lines) else []
+            top.append([*left, Segment(" " * (pad + 2)), *right])
+        self.query_one("#forward-top", Static).update(Lines(top))
+
+        parts: list[Any] = []
+        for layer in view.layers:
+            head = Text()
+            head.append(f"{layer.path} {layer.type}", style="bold cyan")
+            head.append(f" → {tuple(layer.shape)}  ")
+            head.append_text(stats_text(layer.stats, tr))
+            parts.append(head)
+            if layer.maps:
+                cells = [(heatmap_lines(m), [f"ch {k}"]) for k, m in enumerate(layer.maps)]
+                parts.append(Lines(tile(cells, width)))
+            elif (
+                layer.values
+                and len(layer.values) <= 16
+                and not (view.logits and layer is view.layers[-1])
+            ):
+                biggest = max(abs(v) for v in layer.values) or 1.0
+                text = Text()
+                for k, v in enumerate(layer.values):
+                    text.append(f"{k:>3} {v:+8.3f} ")
+                    text.append_text(bar(v, biggest, 16))
+                    text.append("\n")
+                parts.append(text)
+            elif layer.values and not (view.logits and layer is view.layers[-1]):
+                strip = strip_line(layer.values)
+                rows = [strip[i : i + width] for i in range(0, len(strip), width)]
+                parts.append(Lines(rows))
+        if view.logits is not None:
+            parts.append(Text(tr("forward.logits"), style="bold"))
+            parts.append(
+                logits_table(view.logits, view.probs, view.classes, view.label, view.predicted)
+            )
+        if view.output_picture is not None:
+            parts.append(Text(tr("forward.output"), style="bold"))
+            parts.append(Lines(picture_lines(view.output_picture)))
+        if view.units:
+            parts.append(Text(tr("forward.units", layer=view.units_layer), style="bold"))
+            cells = [(heatmap_lines(u), [f"unit {k}"]) for k, u in enumerate(view.units)]
+            parts.append(Lines(tile(cells, width)))
+        self.query_one("#forward-layers", Static).update(Group(*parts))
+
+    def action_sample(self, delta: int) -> None:
+        count = self.result.count if self.result else 1
+        self.sample_index = (self.sample_index + delta) % max(count, 1)
+        self.recompute()
+
+    def action_shift(self, delta: int) -> None:
+        self.shift = max(-8, min(8, self.shift + delta))
+        self.recompute()

@@ -1,0 +1,116 @@
+"""Plot: activation functions, sums of units, and models fitted to a regression dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tutor.course.schema import PlotStep, localize
+from tutor.ui.views.base import StepView
+
+
+@dataclass(frozen=True)
+class FitLine:
+    label: str
+    xs: list[float]
+    ys: list[float]
+    loss: float
+    params: dict[str, list[float]]
+
+
+@dataclass(frozen=True)
+class PlotResult:
+    series: list[Any] = field(default_factory=list)
+    points: tuple[list[float], list[float]] | None = None
+    fits: list[FitLine] = field(default_factory=list)
+
+
+class PlotView(StepView):
+    """Curves drawn with plotext; fits are trained by the engine first (in the worker)."""
+
+    BINDINGS = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.tr("player.working"), id="plot-status", classes="view-status")
+        yield PlotextPlot(id="plot")
+        yield Static(id="plot-notes")
+
+    def compute(self) -> PlotResult:
+        from tutor.engine.functions import activation_series, curve_series
+
+        step = self.step
+        assert isinstance(step, PlotStep)
+        low, high = step.x
+        series = activation_series(step.functions, low, high)
+        labels = [
+            localize(c.label, self.lang) if c.label else f"curve {i + 1}"
+            for i, c in enumerate(step.curves)
+        ]
+        series += curve_series(step.curves, low, high, labels)
+        if not step.fits:
+            return PlotResult(series=series)
+        return self._fits(step, series)
+
+    def _fits(self, step: PlotStep, series: list[Any]) -> PlotResult:
+        from tutor.engine.metrics import curve_xs, fit_curve
+        from tutor.engine.train import TrainConfig, fit_tensors
+
+        session = self.session()
+        data = self.load_dataset(step.dataset)
+        everything = data.split("all") if data.all is not None else data.train
+        x, y = everything.x, everything.y  # (N, 1) each
+        fits = []
+        for fit in step.fits:
+            spec = self.lesson_file.specs[fit.model]
+            model = session.fresh_model(spec, seed=fit.seed)
+            config = TrainConfig(
+                optimizer=fit.optimizer,
+                lr=fit.lr,
+                momentum=fit.momentum,
+                batch_size=fit.batch_size,
+                epochs=fit.epochs,
+                loss=fit.loss,
+                seed=fit.seed,
+                input_scale=fit.input_scale,
+                full_batch=fit.full_batch,
+            )
+            result = fit_tensors(
+                model, x, y, config, task="regression", device=session.device.torch_device
+            )
+            xs = curve_xs(x)
+            ys = fit_curve(model, xs, fit.input_scale)
+            loss = result.history[-1].train_loss if result.history else float("nan")
+            params = {n: p.detach().flatten().cpu().tolist() for n, p in model.named_parameters()}
+            label = localize(fit.label, self.lang) if fit.label else fit.model
+            fits.append(FitLine(label, xs, ys, loss, params))
+            session.set_trained((self.lesson_id, fit.model), spec, model, result)
+        points = (x.reshape(-1).cpu().tolist(), y.reshape(-1).cpu().tolist())
+        return PlotResult(series=series, points=points, fits=fits)
+
+    def show(self, result: PlotResult) -> None:
+        self.query_one("#plot-status", Static).display = False
+        widget = self.query_one("#plot", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        for s in result.series:
+            plt.plot(s.xs, s.ys, label=s.label, marker="braille")
+        if result.points is not None:
+            plt.scatter(*result.points, label=self.tr("plot.data"), marker="dot")
+        for fit in result.fits:
+            plt.plot(fit.xs, fit.ys, label=fit.label, marker="braille")
+        widget.refresh()
+        notes = Text()
+        for fit in result.fits:
+            notes.append(self.tr("plot.fit", label=fit.label, loss=fit.loss) + "\n", style="bold")
+            for name, values in fit.params.items():
+                shown = ", ".join(f"{v:.4g}" for v in values[:6]) + (
+                    " …" if len(values) > 6 else ""
+                )
+                notes.append(f"  {name} ({len(values)}): {shown}\n", style="dim")
+        self.query_one("#plot-notes", Static).update(notes)

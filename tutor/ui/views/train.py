@@ -1,0 +1,421 @@
+"""Train: live training with curves, speed and device; then metrics and the trained model.
+
+The trainer runs in a thread worker and reports through ``post_message`` (the trainer
+itself sends at most ten progress events a second, and a newer progress message
+replaces an older one still queued). While it runs, torch leaves one core to the UI.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ProgressBar, Static
+from textual.worker import Worker, WorkerState
+from textual_plotext import PlotextPlot
+
+from tutor.course.schema import TrainStep
+from tutor.ui.messages import TrainerEvent
+from tutor.ui.views.base import StepView
+
+LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+BATCH_LADDER = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+PLOT_POINTS = 240
+
+
+def ladder_step(ladder: tuple[float, ...], value: float, direction: int) -> float:
+    """The next rung above (or below) ``value`` on a ladder of round values."""
+    if direction > 0:
+        bigger = [v for v in ladder if v > value * 1.0001]
+        return bigger[0] if bigger else value
+    smaller = [v for v in ladder if v < value * 0.9999]
+    return smaller[-1] if smaller else value
+
+
+def thin(
+    xs: list[float], ys: list[float], points: int = PLOT_POINTS
+) -> tuple[list[float], list[float]]:
+    """Keep at most ``points`` points (evenly spaced) so redrawing stays cheap."""
+    if len(xs) <= points:
+        return xs, ys
+    stride = len(xs) / points
+    keep = [int(i * stride) for i in range(points)] + [len(xs) - 1]
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def metrics_renderable(metrics: Any, tr: Any) -> Any:
+    """Accuracy, macro scores, the per-class table and the confusion matrix."""
+    parts: list[Any] = [Text(tr("train.metrics"), style="bold")]
+    if metrics.task != "classification":
+        parts.append(Text(tr("train.mse", mse=metrics.mse or 0.0)))
+        return Group(*parts)
+    parts.append(Text(tr("train.accuracy", acc=metrics.accuracy or 0.0), style="bold green"))
+    parts.append(
+        Text(
+            tr(
+                "train.macro",
+                p=metrics.macro_precision or 0.0,
+                r=metrics.macro_recall or 0.0,
+                f=metrics.macro_f1 or 0.0,
+            )
+        )
+    )
+    per_class = Table(box=None, padding=(0, 1), header_style="bold")
+    for name in ("class", "precision", "recall", "F1", "n"):
+        per_class.add_column(name, justify="left" if name == "class" else "right")
+    for k, name in enumerate(metrics.classes):
+        per_class.add_row(
+            f"{k} {name}",
+            f"{metrics.precision[k]:.3f}",
+            f"{metrics.recall[k]:.3f}",
+            f"{metrics.f1[k]:.3f}",
+            str(metrics.support[k]),
+        )
+    parts.append(per_class)
+    parts.append(Text(tr("train.confusion"), style="bold"))
+    confusion = Table(box=None, padding=(0, 1), show_header=True, header_style="dim")
+    confusion.add_column("")
+    k = len(metrics.confusion)
+    for j in range(k):
+        confusion.add_column(str(j), justify="right")
+    biggest = max((max(row) for row in metrics.confusion if row), default=1) or 1
+    for i, row in enumerate(metrics.confusion):
+        cells = []
+        for j, count in enumerate(row):
+            level = count / biggest
+            style = ("bold green" if i == j else "red") if count else "dim"
+            if i != j and level < 0.05 and count:
+                style = "yellow"
+            cells.append(Text(str(count), style=style))
+        confusion.add_row(f"{i}", *cells)
+    parts.append(confusion)
+    return Group(*parts)
+
+
+class TrainView(StepView):
+    """Start, pause and stop training; change the learning rate and batch size."""
+
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("space", "pause", "Pause/resume"),
+        Binding("x", "stop", "Stop"),
+        Binding("l", "lr(1)", "LR up"),
+        Binding("L", "lr(-1)", "LR down"),
+        Binding("b", "batch(1)", "Batch ×2"),
+        Binding("B", "batch(-1)", "Batch ÷2"),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        step = self.step
+        assert isinstance(step, TrainStep)
+        self.lr = step.lr
+        self.batch_size = step.batch_size
+        self.trainer: Any = None
+        self.state = "idle"
+        self.epoch = 0
+        self.loss_x: list[float] = []
+        self.loss_y: list[float] = []
+        self.val_x: list[float] = []
+        self.val_y: list[float] = []
+        self.last_epoch: Any = None
+        self.last_step: Any = None
+        self.result: Any = None
+        self.diverged: Any = None
+        self._last_plot = 0.0
+        self.device_label = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="train-settings")
+        yield Static(id="train-status")
+        yield ProgressBar(total=1.0, show_eta=False, id="train-progress")
+        plot = PlotextPlot(id="train-plot")
+        yield plot
+        yield Static(id="train-result")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.draw_settings()
+        self.draw_status()
+        self.query_one("#train-plot").display = False
+
+    def compute(self) -> Any:
+        # Nothing to precompute: training starts on a key press.
+        return None
+
+    # ----------------------------------------------------------------- training
+
+    def action_start(self) -> None:
+        if self.state in ("running", "paused"):
+            return
+        self.state = "running"
+        self.epoch = 0
+        self.loss_x, self.loss_y, self.val_x, self.val_y = [], [], [], []
+        self.result = self.diverged = self.last_epoch = self.last_step = None
+        self.query_one("#train-result", Static).update("")
+        self.query_one("#train-plot").display = True
+        for old in self.query(".trained-forward"):
+            old.remove()
+        self.draw_status()
+        self.run_worker(
+            self._train,
+            name="train",
+            group="train",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _train(self) -> Any:
+        """The training run, in a thread. Events go back with post_message."""
+        from tutor.engine.checkpoint import checkpoint_dir
+        from tutor.engine.train import TrainConfig, Trainer
+
+        step = self.step
+        assert isinstance(step, TrainStep)
+        session = self.session()
+        data = self.load_dataset()
+        spec = self.lesson_file.specs[step.model]
+        model = session.fresh_model(spec, seed=step.seed)
+        config = TrainConfig(
+            optimizer=step.optimizer,
+            lr=self.lr,
+            momentum=step.momentum,
+            batch_size=self.batch_size,
+            epochs=step.epochs,
+            loss=step.loss,
+            seed=step.seed,
+            input_scale=step.input_scale,
+            full_batch=step.full_batch,
+            target=step.target,
+        )
+        self.device_label = session.device.label
+        trainer = Trainer(
+            model,
+            data,
+            config,
+            device=session.device.torch_device,
+            on_event=lambda event: self.post_message(TrainerEvent(event)),
+            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"),
+            spec=spec,
+            reserve_core=True,
+        )
+        self.trainer = trainer
+        session.register(trainer)
+        try:
+            result = trainer.run()
+        finally:
+            session.unregister(trainer)
+        if result.epochs_done > 0:
+            session.set_trained((self.lesson_id, step.model), spec, model, result)
+        return result
+
+    def on_trainer_event(self, message: TrainerEvent) -> None:
+        event = message.event
+        kind = type(event).__name__
+        if kind == "StepFinished":
+            self.last_step = event
+            self.epoch = event.epoch
+            self.loss_x.append(event.epoch - 1 + event.epoch_progress)
+            self.loss_y.append(event.loss)
+        elif kind == "EpochFinished":
+            self.last_epoch = event
+            self.epoch = event.epoch
+            if event.val_loss is not None:
+                self.val_x.append(float(event.epoch))
+                self.val_y.append(event.val_loss)
+        elif kind == "TrainingPaused":
+            self.state = "paused"
+        elif kind == "TrainingResumed":
+            self.state = "running"
+        elif kind == "TrainingDiverged":
+            self.state = "diverged"
+            self.diverged = event
+        elif kind == "TrainingStopped":
+            self.state = "stopped"
+        self.draw_status()
+        self.draw_plot(force=kind != "StepFinished")
+        if kind == "TrainingDiverged":
+            self.show_divergence()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "train" and event.state == WorkerState.SUCCESS:
+            self.finished(event.worker.result)
+            return
+        super().on_worker_state_changed(event)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.name == "train":
+            self.state = "idle"
+            self.draw_status()
+
+    def finished(self, result: Any) -> None:
+        self.result = result
+        self.trainer = None
+        self.state = result.state
+        self.draw_status()
+        self.draw_plot(force=True)
+        if result.state == "diverged":
+            self.diverged = result.diverged
+            self.show_divergence()
+            return
+        parts: list[Any] = []
+        metrics = result.final_metrics
+        if metrics is not None:
+            parts.append(metrics_renderable(metrics, self.tr))
+        if result.checkpoint is not None:
+            parts.append(Text(self.tr("train.checkpoint", path=result.checkpoint), style="dim"))
+        self.query_one("#train-result", Static).update(Group(*parts))
+        step = self.step
+        assert isinstance(step, TrainStep)
+        if result.epochs_done > 0 and step.target == "labels" and self._image_data():
+            from tutor.ui.views.forward import ForwardView
+
+            self.mount(
+                Static(Text(self.tr("train.after"), style="bold"), classes="trained-forward")
+            )
+            self.mount(
+                ForwardView(
+                    self.lesson_file, self.index, model=step.model, classes="trained-forward"
+                )
+            )
+
+    def _image_data(self) -> bool:
+        session = self.tutor.session
+        if session is None:
+            return False
+        data = session.loaded_datasets().get(self.dataset_name())
+        return data is not None and len(data.sample_shape) == 3
+
+    def show_divergence(self) -> None:
+        if self.diverged is None:
+            return
+        text = Text()
+        text.append("⚠ " + self.tr("train.diverged") + "\n", style="bold red")
+        text.append(self.diverged.explanation, style="red")
+        self.query_one("#train-result", Static).update(text)
+
+    # ----------------------------------------------------------------- keys
+
+    def action_pause(self) -> None:
+        if self.trainer is None:
+            return
+        if self.state == "paused":
+            self.trainer.resume()
+        elif self.state == "running":
+            self.trainer.pause()
+
+    def action_stop(self) -> None:
+        if self.trainer is not None:
+            self.trainer.stop()
+
+    def action_lr(self, direction: int) -> None:
+        self.lr = ladder_step(LR_LADDER, self.lr, direction)
+        if self.trainer is not None:
+            self.trainer.set_lr(self.lr)
+        self.draw_settings()
+
+    def action_batch(self, direction: int) -> None:
+        self.batch_size = int(ladder_step(BATCH_LADDER, self.batch_size, direction))
+        if self.trainer is not None:
+            self.trainer.set_batch_size(self.batch_size)
+        self.draw_settings()
+
+    # ----------------------------------------------------------------- display
+
+    def draw_settings(self) -> None:
+        step = self.step
+        assert isinstance(step, TrainStep)
+        text = Text()
+        text.append(
+            self.tr(
+                "train.settings",
+                optimizer=step.optimizer.upper()
+                + (f" (momentum {step.momentum:g})" if step.momentum else ""),
+                lr=self.lr,
+                batch=self.batch_size,
+                epochs=step.epochs,
+                loss=step.loss,
+            ),
+            style="bold",
+        )
+        if self.trainer is not None and (
+            self.lr != self.trainer.lr or self.batch_size != self.trainer.batch_size
+        ):
+            text.append("  " + self.tr("train.pending"), style="yellow")
+        text.append("\n" + self.tr("train.keys"), style="dim")
+        self.query_one("#train-settings", Static).update(text)
+
+    def draw_status(self) -> None:
+        step = self.step
+        assert isinstance(step, TrainStep)
+        text = Text()
+        if self.state == "idle":
+            text.append(self.tr("train.idle"), style="bold")
+        else:
+            loss = self.loss_y[-1] if self.loss_y else None
+            speed = self.last_epoch.samples_per_s if self.last_epoch else None
+            state_style = {
+                "running": "bold green",
+                "paused": "bold yellow",
+                "diverged": "bold red",
+                "stopped": "bold yellow",
+            }.get(self.state, "bold")
+            text.append(
+                self.tr(
+                    "train.status",
+                    state=self.tr(f"train.{self.state}"),
+                    epoch=max(self.epoch, 1),
+                    epochs=step.epochs,
+                    loss=f"{loss:.4f}" if loss is not None else "—",
+                    speed=f"{speed:,.0f}" if speed else "—",
+                    device=self.device_label or self.tutor.device_label,
+                ),
+                style=state_style,
+            )
+            if self.last_epoch is not None and self.last_epoch.val_loss is not None:
+                acc = self.last_epoch.val_accuracy
+                text.append(
+                    "\n"
+                    + self.tr(
+                        "train.val",
+                        loss=f"{self.last_epoch.val_loss:.4f}",
+                        acc=f"{acc:.1%}" if acc is not None else "—",
+                    )
+                )
+        self.query_one("#train-status", Static).update(text)
+        progress = 0.0
+        if self.last_step is not None:
+            progress = (self.last_step.epoch - 1 + self.last_step.epoch_progress) / step.epochs
+        if self.last_epoch is not None:
+            progress = max(progress, self.last_epoch.epoch / step.epochs)
+        if self.state == "finished":
+            progress = 1.0
+        self.query_one("#train-progress", ProgressBar).update(total=1.0, progress=progress)
+
+    def draw_plot(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_plot < 0.1:
+            return
+        self._last_plot = now
+        widget = self.query_one("#train-plot", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if self.loss_x:
+            xs, ys = thin(self.loss_x, self.loss_y)
+            plt.plot(xs, ys, label=self.tr("train.curve.train"), marker="braille")
+        if self.val_x:
+            plt.plot(self.val_x, self.val_y, label=self.tr("train.curve.val"), marker="dot")
+        plt.xlabel(self.tr("train.epoch"))
+        widget.refresh()
+
+    def language_changed(self) -> None:
+        self.draw_settings()
+        self.draw_status()
+        self.draw_plot(force=True)
