@@ -21,7 +21,7 @@ class TutorCommands(Provider):
         app: TutorApp = self.app  # type: ignore[assignment]
         lang = app.language
         commands: list[tuple[str, object, str]] = []
-        screen = app.screen_stack[-1] if app.screen_stack else None
+        screen = self.screen  # the screen the palette was opened from
         current = getattr(screen, "lesson_file", None)
         if current is not None and current.lesson is not None:
             for i, step in enumerate(current.lesson.steps):

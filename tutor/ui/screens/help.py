@@ -44,7 +44,9 @@ class HelpScreen(ModalScreen[None]):
         table.add_row(f"[b]{t('help.global', lang)}[/b]", "")
         for key, desc in GLOBAL_KEYS:
             table.add_row(key, t(desc, lang))
-        below = self.app.screen_stack[-1] if self.app.screen_stack else None
+        # The screen under this one (compose runs once this screen is on the stack).
+        stack = [s for s in self.app.screen_stack if s is not self]
+        below = stack[-1] if stack else None
         view_keys = getattr(below, "view_bindings", None)
         if view_keys is not None:
             table.add_row("", "")
