@@ -72,6 +72,8 @@ def _train_code(settings: TrainSettings):
         epochs=settings.epochs,
         loss=settings.loss,
         input_scale=settings.input_scale,
+        full_batch=settings.full_batch,
+        target=settings.target,
     )
 
 

@@ -132,6 +132,20 @@ def placeholders(text: str) -> list[str]:
     return [m.group(1) for m in PLACEHOLDER.finditer(text)]
 
 
+def datasets_for_sizes(*texts: str) -> set[str]:
+    """Datasets whose sizes the texts mention: they must be loaded before filling."""
+    names = set()
+    for text in texts:
+        for raw in placeholders(text):
+            try:
+                ref = parse_fact(raw)
+            except FactError:
+                continue
+            if ref.kind == "dataset" and ref.attr in DATASET_SIZE_ATTRS:
+                names.add(ref.name)
+    return names
+
+
 def format_value(value: Any) -> str:
     """How a fact is written on screen: ``78,500``, ``(N, 100)``, ``T-shirt/top``."""
     if isinstance(value, Shape):
@@ -254,7 +268,10 @@ class FactContext:
             )
         info = dataset_info(ref.name)
         loaded = self.datasets.get(ref.name)
-        classes = tuple(loaded.classes if loaded is not None else info.classes)
+        # Class names and shapes are facts about the dataset named, from the registry, so
+        # text about CIFAR-10 stays true offline, when a stand-in is loaded instead (the
+        # header names the data in use). Sizes depend on the data actually loaded.
+        classes = tuple(info.classes)
         if ref.attr == "class":
             if ref.class_index is None or ref.class_index >= len(classes):
                 raise FactError(
@@ -269,13 +286,13 @@ class FactContext:
                 )
             split = getattr(loaded, ref.attr.removesuffix("_size"))
             return 0 if split is None else len(split)
-        sample_shape = tuple(loaded.sample_shape if loaded is not None else info.sample_shape)
+        sample_shape = tuple(info.sample_shape)
         values: dict[str, Callable[[], Any]] = {
             "classes": lambda: list(classes),
             "num_classes": lambda: len(classes),
             "sample_shape": lambda: Shape(sample_shape),
             "features": lambda: math.prod(sample_shape),
-            "title": lambda: loaded.title if loaded is not None else info.title,
+            "title": lambda: info.title,
         }
         return values[ref.attr]()
 

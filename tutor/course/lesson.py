@@ -499,8 +499,10 @@ def _check_step(
                 )
             )
             return
-        if info.task == "classification":
-            out = facts.compute(f"model.{model}.output_shape")
+        out = facts.compute(f"model.{model}.output_shape")
+        # Only a model that ends in one value per feature gives logits to count; an
+        # autoencoder's output is an image and is not compared with the classes.
+        if info.task == "classification" and len(out.dims) == 1:
             n = len(info.classes)
             if out.dims[-1] < n:
                 problems.append(
@@ -607,7 +609,11 @@ def _check_step(
 
 
 def _check_autoencoder(
-    spec: ModelSpec, model: str, step: TrainStep, base: DataPath, facts: FactContext,
+    spec: ModelSpec,
+    model: str,
+    step: TrainStep,
+    base: DataPath,
+    facts: FactContext,
     locator: Locator,
 ) -> list[Problem]:
     """With ``target: inputs`` the model must give back something shaped like its input."""

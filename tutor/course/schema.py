@@ -220,6 +220,8 @@ class Fit(TrainSettings):
     optimizer: Literal["sgd", "adam"] = "sgd"
     loss: Literal["cross_entropy", "nll", "mse"] = "mse"
     full_batch: bool = True
+    epochs: int = Field(1000, ge=1, le=100000)
+    """A full-batch fit takes one step per epoch, so it needs many."""
 
 
 FUNCTIONS = ("tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "softmax", "identity", "step")

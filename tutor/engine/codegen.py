@@ -35,6 +35,10 @@ class TrainCode:
     epochs: int = 3
     loss: str = "cross_entropy"
     input_scale: float = 1.0
+    full_batch: bool = False
+    """One step per epoch on all the training data at once."""
+    target: str = "labels"
+    """``inputs``: the model learns to give back its input (an autoencoder)."""
 
 
 def _literal(value: Any) -> str:
@@ -128,8 +132,14 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainCode) -> str
     else:
         opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r})"
     scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
+    batch = "len(train_data)" if train.full_batch else str(train.batch_size)
+    wanted = "inputs" if train.target == "inputs" else "targets"
     lines += [
-        f"train_loader = DataLoader(train_data, batch_size={train.batch_size}, shuffle=True)",
+        (
+            f"train_loader = DataLoader(train_data, batch_size={batch})  # one batch: all of it"
+            if train.full_batch
+            else f"train_loader = DataLoader(train_data, batch_size={batch}, shuffle=True)"
+        ),
         "",
         f"loss_fn = {loss}",
         f"optimizer = {opt}",
@@ -138,8 +148,15 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainCode) -> str
         "    model.train()",
         "    for inputs, targets in train_loader:",
         f"        outputs = model(inputs{scale})  # {fmt_shape(out, 'B')}: "
-        + ("logits, one per class" if train.loss != "mse" else "predictions"),
-        "        loss = loss_fn(outputs, targets)",
+        + (
+            "logits, one per class"
+            if train.loss != "mse"
+            else "reconstructions"
+            if train.target == "inputs"
+            else "predictions"
+        ),
+        f"        loss = loss_fn(outputs, {wanted})"
+        + ("  # the input is its own target" if train.target == "inputs" else ""),
         "        optimizer.zero_grad()  # gradients add up unless cleared",
         "        loss.backward()        # d loss / d every weight and bias",
         "        optimizer.step()       # w <- w - lr * grad",

@@ -44,7 +44,10 @@ class LayerOutput:
 class ForwardView:
     """A forward pass of one sample, ready to draw."""
 
-    image: Picture
+    image: Picture | None
+    """The input as a picture (None when samples are numbers, not images)."""
+    input_values: list[float]
+    """The input's first values (all of them for a thermometer reading)."""
     input_shape: tuple[int, ...]
     layers: list[LayerOutput]
     label: int | None
@@ -161,8 +164,13 @@ def forward_view(
     elif isinstance(final, torch.Tensor) and tuple(final.shape[1:]) == input_shape:
         output_picture = normalized_picture(final[0])
     units_layer, units = unit_pictures(model, input_shape)
+    if image is not None:
+        shown: Picture | None = picture(image)
+    else:
+        shown = normalized_picture(x) if x.dim() >= 2 else None
     return ForwardView(
-        image=picture(image) if image is not None else normalized_picture(x),
+        image=shown,
+        input_values=x.flatten()[:MAX_VALUES].float().cpu().tolist(),
         input_shape=input_shape,
         layers=layers,
         label=label,

@@ -132,7 +132,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "forward.logits": ("logits → probabilities", "로짓 → 확률"),
     "forward.output": ("output (reconstruction)", "출력 (복원)"),
-    "forward.keys": ("[ / ] sample · s shift", "[ / ] 샘플 · s 이동"),
+    "forward.keys": (
+        "[ / ] sample · , / . shift left/right",
+        "[ / ] 샘플 · , / . 왼쪽/오른쪽 이동",
+    ),
     "stats": (
         "min {min:.3g} · max {max:.3g} · mean {mean:.3g} · std {std:.3g} · zeros {zeros:.0%}",
         "최소 {min:.3g} · 최대 {max:.3g} · 평균 {mean:.3g} · 표준편차 {std:.3g} · 0의 비율 {zeros:.0%}",
@@ -167,6 +170,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{optimizer} · lr {lr:g} · batch {batch} · {epochs} epochs · loss {loss}",
         "{optimizer} · 학습률 {lr:g} · 배치 {batch} · {epochs} 에폭 · 손실 {loss}",
     ),
+    "train.diverged.explain": (
+        "The loss {what} at epoch {epoch}, step {step}. The learning rate ({lr:g}) is probably "
+        "too large: each step overshoots the minimum and lands further from it than before, so "
+        "the loss grows instead of shrinking. Try lr = {smaller:g} (press L).",
+        "에폭 {epoch}, 스텝 {step}에서 손실이 {what}. 학습률({lr:g})이 너무 큰 것 같습니다. "
+        "매 스텝이 최솟값을 지나쳐 전보다 더 먼 곳에 떨어지기 때문에 손실이 줄지 않고 커집니다. "
+        "lr = {smaller:g}로 해 보세요 (L 키).",
+    ),
+    "train.diverged.nan": ("became NaN (not a number)", "NaN(숫자가 아님)이 되었습니다"),
+    "train.diverged.inf": ("became infinite", "무한대가 되었습니다"),
+    "train.diverged.big": ("exploded to {loss:.3g}", "{loss:.3g}까지 폭발했습니다"),
     "train.running": ("training", "학습 중"),
     "train.paused": ("paused", "일시정지"),
     "train.stopped": ("stopped", "중지됨"),

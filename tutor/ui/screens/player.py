@@ -81,11 +81,10 @@ class LessonScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="text", exit_on_error=False, name="fill-text")
     def fill_text(self, index: int, title: str, text: str) -> tuple[int, str, str]:
         """Fill the step's computed facts ({{ model.mlp.params }}) through the engine."""
+        from tutor.ui.facts import facts_for
+
         assert self.lesson_file is not None
-        session = self.tutor.session
-        # Datasets already loaded give their true sizes (the data actually in use).
-        datasets = session.loaded_datasets() if session is not None else {}
-        facts = self.lesson_file.facts(datasets)
+        facts = facts_for(self.tutor, self.lesson_file, title, text)
         return index, facts.fill(title), facts.fill(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -198,12 +197,17 @@ class LessonScreen(Screen[None]):
         self.update_header()
 
     def update_header(self) -> None:
+        """Step counter first: on a narrow terminal the title is what gets cut."""
         lang = self.tutor.language
         header = Text()
         lesson = self.lesson_file.lesson if self.lesson_file else None
-        header.append(localize(lesson.title, lang) if lesson else self.path.stem, style="bold")
         if lesson is not None:
-            header.append("  ·  " + t("player.step", lang, i=self.index + 1, n=self.step_count))
+            header.append(
+                t("player.step", lang, i=self.index + 1, n=self.step_count) + "  ",
+                style="bold reverse",
+            )
+            header.append(" ")
+        header.append(localize(lesson.title, lang) if lesson else self.path.stem, style="bold")
         header.append("  ·  " + t("player.device", lang, name=self.tutor.device_label), style="dim")
         if self.data_name:
             header.append("  ·  " + t("player.data", lang, name=self.data_name), style="dim")

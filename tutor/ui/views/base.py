@@ -53,6 +53,8 @@ class StepView(Vertical):
         self.index = index
         self._error = Static(classes="view-error")
         self._error.display = False
+        self.error_message: str | None = None
+        """The failure shown in this view, if any (None when it works)."""
 
     # ----------------------------------------------------------------- context
 
@@ -123,10 +125,12 @@ class StepView(Vertical):
         """Display ``compute``'s result. Runs on the UI thread."""
 
     def show_error(self, message: str) -> None:
+        self.error_message = message
         self._error.update(Text("⚠ " + self.tr("error.view", message=message)))
         self._error.display = True
 
     def clear_error(self) -> None:
+        self.error_message = None
         self._error.display = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

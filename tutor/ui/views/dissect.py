@@ -135,7 +135,7 @@ class DissectView(StepView):
             if isinstance(weight, torch.Tensor) and weight.dim() == 2:
                 maps = [heatmap(weight, max_h=24, max_w=56)]  # (out, in)
             elif isinstance(weight, torch.Tensor) and weight.dim() == 4:
-                filters = weight[:8].mean(dim=1)  # (FN, FH, FW), channels averaged
+                filters = weight.detach()[:8].mean(dim=1)  # (FN, FH, FW), channels averaged
                 scale = float(filters.abs().max()) or 1.0
                 maps = [heatmap(f, scale=scale) for f in filters]
             width_index = names.index(record.path) if record.path in names else None

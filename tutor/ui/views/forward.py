@@ -106,10 +106,13 @@ class ForwardView(StepView):
         split = self.split if getattr(data, self.split, None) is not None else "train"
         count = len(data.split(split))
         index = self.sample_index % count
-        x, label, _ = data.sample(index, split)  # (C, H, W) normalized
+        x, label, _ = data.sample(index, split)  # (C, H, W) normalized, or (1,) a reading
+        model = self.model_state(self.model_name).model
+        if data.task != "classification":
+            view = forward_view(model, x, label=None, classes=())
+            return ForwardResult(view, index, split, 0, count)
         image = data.image(index, split)  # (C, H, W) 0..1 for the picture
         x, image = shift_image(x, self.shift), shift_image(image, self.shift)
-        model = self.model_state(self.model_name).model
         view = forward_view(model, x, image=image, label=int(label), classes=data.classes)
         return ForwardResult(view, index, split, self.shift, count)
 
@@ -149,13 +152,17 @@ class ForwardView(StepView):
         if self.result.shift:
             info.append(tr("forward.shifted", n=self.result.shift) + "\n", style="yellow")
         info.append(f"input {tuple([1, *view.input_shape])}\n", style="dim")
+        if view.image is None:
+            values = ", ".join(f"{v:.4g}" for v in view.input_values[:8])
+            info.append(f"x = [{values}]\n")
         info.append(tr("forward.keys"), style="dim")
-        image = picture_lines(view.image)
-        info_lines = [text_line(line, max(width - 32, 10)) for line in info.split("\n")]
+        image = picture_lines(view.image) if view.image is not None else []
+        image_w = len(view.image.rows[0]) if view.image is not None else 0
+        info_lines = [text_line(line, max(width - image_w - 4, 10)) for line in info.split("\n")]
         top = []
         for y in range(max(len(image), len(info_lines))):
             left = image[y] if y < len(image) else []
-            pad = len(view.image.rows[0]) - sum(s.cell_length for s in left)
+            pad = image_w - sum(s.cell_length for s in left)
             right = info_lines[y] if y < len(info_lines) else []
             top.append([*left, Segment(" " * (pad + 2)), *right])
         self.query_one("#forward-top", Static).update(Lines(top))

@@ -67,8 +67,11 @@ class QuizView(StepView):
 
     def compute(self) -> QuizTexts:
         """Fill facts into every text, and compute the answer when it is a fact."""
+        from tutor.ui.facts import facts_for
+
         quiz = self.quiz
-        facts = self.lesson_file.facts()
+        raw = [quiz.question, quiz.explanation, *(quiz.choices or [])]
+        facts = facts_for(self.tutor, self.lesson_file, *[localize(r, self.lang) for r in raw if r])
 
         def text(value: Any) -> str:
             return facts.fill(localize(value, self.lang)) if value else ""

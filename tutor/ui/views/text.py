@@ -27,9 +27,9 @@ class TextView(StepView):
             text = self._read_include(step.include)
         else:
             text = localize(step.body, self.lang) if step.body else ""
-        session = self.tutor.session
-        datasets = session.loaded_datasets() if session is not None else {}
-        return self.lesson_file.facts(datasets).fill(text)
+        from tutor.ui.facts import facts_for
+
+        return facts_for(self.tutor, self.lesson_file, text).fill(text)
 
     def _read_include(self, name: str) -> str:
         # Validation already refused paths that leave the lesson's folder; check again,

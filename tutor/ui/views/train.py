@@ -7,6 +7,7 @@ replaces an older one still queued). While it runs, torch leaves one core to the
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -295,9 +296,26 @@ class TrainView(StepView):
     def show_divergence(self) -> None:
         if self.diverged is None:
             return
+        d = self.diverged
+        if math.isnan(d.loss):
+            what = self.tr("train.diverged.nan")
+        elif math.isinf(d.loss):
+            what = self.tr("train.diverged.inf")
+        else:
+            what = self.tr("train.diverged.big", loss=d.loss)
         text = Text()
         text.append("⚠ " + self.tr("train.diverged") + "\n", style="bold red")
-        text.append(self.diverged.explanation, style="red")
+        text.append(
+            self.tr(
+                "train.diverged.explain",
+                what=what,
+                epoch=d.epoch,
+                step=d.step,
+                lr=self.lr,
+                smaller=self.lr / 10,
+            ),
+            style="red",
+        )
         self.query_one("#train-result", Static).update(text)
 
     # ----------------------------------------------------------------- keys
