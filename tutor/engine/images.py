@@ -7,24 +7,31 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+#: Levels per colour channel of a picture (0 .. GRAY_LEVELS) and per sign of a heatmap
+#: (−HEAT_LEVELS .. HEAT_LEVELS). Terminals show 256 levels, eyes in a 28×28 thumbnail far
+#: fewer; quantising here lets the UI map levels to colours by table lookup.
+GRAY_LEVELS = 31
+HEAT_LEVELS = 16
+
 
 @dataclass(frozen=True)
 class Picture:
-    """An image with values in 0..1: ``rows[y][x]`` is a gray value or an (r, g, b) tuple."""
+    """An image as quantised levels: ``rows[y][x]`` is 0..31 for gray, or for colour the
+    three 5-bit levels packed as ``r << 10 | g << 5 | b``."""
 
     width: int
     height: int
     channels: int
-    rows: list[list[float]] | list[list[tuple[float, float, float]]]
+    rows: list[list[int]]
 
 
 @dataclass(frozen=True)
 class Heatmap:
-    """Signed values scaled to −1..1 by ``scale`` (the largest magnitude)."""
+    """Signed values as levels −16..16, where ±16 stands for ±``scale``."""
 
     width: int
     height: int
-    rows: list[list[float]]
+    rows: list[list[int]]
     scale: float
     """The value that maps to ±1; 0 when the tensor is all zeros."""
     source_shape: tuple[int, ...]
@@ -55,11 +62,11 @@ def picture(image: torch.Tensor, max_h: int = 64, max_w: int = 64) -> Picture:
         t = t.unsqueeze(0)
     t = _shrink(t.clamp(0, 1), max_h, max_w)  # (C, h, w)
     c, h, w = t.shape
+    levels = (t * GRAY_LEVELS).round().to(torch.int64)  # (C, h, w) in 0..31
     if c >= 3:
-        rgb = t[:3].permute(1, 2, 0).tolist()  # (h, w, 3)
-        rows = [[(p[0], p[1], p[2]) for p in row] for row in rgb]
-        return Picture(w, h, 3, rows)
-    return Picture(w, h, 1, t[0].tolist())
+        packed = (levels[0] << 10) | (levels[1] << 5) | levels[2]  # (h, w)
+        return Picture(w, h, 3, packed.tolist())
+    return Picture(w, h, 1, levels[0].tolist())
 
 
 def heatmap(
@@ -73,8 +80,9 @@ def heatmap(
     t = _shrink(t.unsqueeze(0), max_h, max_w, keep_aspect=False).squeeze(0)  # (h, w)
     biggest = float(t.abs().max()) if t.numel() else 0.0
     s = scale if scale is not None else biggest
-    rows = (t / s).clamp(-1, 1).tolist() if s > 0 else torch.zeros_like(t).tolist()
-    return Heatmap(t.shape[1], t.shape[0], rows, s, source)
+    scaled = (t / s).clamp(-1, 1) if s > 0 else torch.zeros_like(t)
+    levels = (scaled * HEAT_LEVELS).round().to(torch.int64)  # (h, w) in −16..16
+    return Heatmap(t.shape[1], t.shape[0], levels.tolist(), s, source)
 
 
 def normalized_picture(x: torch.Tensor) -> Picture:

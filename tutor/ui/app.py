@@ -8,12 +8,14 @@ Views that need the engine wait for it inside their own workers
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -65,6 +67,7 @@ class TutorApp(App[None]):
         self._session_error: str | None = None
         self._session_ready = threading.Event()
         self.engine_notice: str | None = None
+        self._last_input = time.monotonic()
         self.lesson_index: dict[Path, LessonFile] = {}
         """Lessons read by the list screen, by resolved path (checked ones are reused)."""
 
@@ -106,10 +109,29 @@ class TutorApp(App[None]):
         self.post_message(EngineStarted(session.device.label, notice))
 
     def on_engine_started(self, message: EngineStarted) -> None:
+        # torch brings hundreds of thousands of long-lived objects. Freezing them keeps
+        # the collector from walking them on every full collection, which otherwise
+        # stalls a frame for ~150 ms now and then (measured in bench/ui_latency.py).
+        gc.freeze()
+        # Full collections are then run by us when the learner is idle, never in the
+        # middle of a key press or a redraw; young generations still collect as usual.
+        gc.set_threshold(*gc.get_threshold()[:2], 1_000_000)
+        self.set_interval(15, self._collect_when_idle)
         self.device_label = message.device_label
         if message.notice:
             self.engine_notice = message.notice
             self.notify(message.notice, severity="warning", timeout=10)
+
+    def _collect_when_idle(self) -> None:
+        quiet = time.monotonic() - self._last_input > 5
+        if quiet and not (self._session is not None and self._session.training):
+            gc.collect()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key passes here first, whichever widget or binding then handles it.
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.notify(

@@ -46,8 +46,12 @@ class DataInUse(Message):
 
 
 @dataclass
-class TrainerEvent(Message):
-    """An event from the training thread (StepFinished, EpochFinished, ...)."""
+class TrainerEvent(Message, bubble=False):
+    """An event from the training thread (StepFinished, EpochFinished, ...).
+
+    It does not bubble: only the train view cares, and ten a second travelling up to
+    the screen would keep the screen's queue busy and delay its repaints.
+    """
 
     event: Any
 

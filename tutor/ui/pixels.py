@@ -19,6 +19,10 @@ from rich.text import Text
 Line = list[Segment]
 RGB = tuple[int, int, int]
 
+GRAY_LEVELS = 31
+HEAT_LEVELS = 16
+"""Must match ``tutor.engine.images`` (kept here so the UI does not import the engine)."""
+
 # A diverging map that reads on dark and light themes: blue for negative, a dark
 # neutral for zero, red for positive.
 _NEG: RGB = (70, 130, 235)
@@ -26,30 +30,34 @@ _ZERO: RGB = (40, 40, 46)
 _POS: RGB = (235, 90, 60)
 
 
-def _q(v: float) -> int:
-    """Quantise to 32 levels: fewer distinct colours, more cache hits."""
-    return max(0, min(255, round(v * 31) * 255 // 31))
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return (
+        int(a[0] + (b[0] - a[0]) * t),
+        int(a[1] + (b[1] - a[1]) * t),
+        int(a[2] + (b[2] - a[2]) * t),
+    )
 
 
-def gray(v: float) -> RGB:
-    g = _q(v)
-    return (g, g, g)
+_GRAY = [(v * 255 // GRAY_LEVELS,) * 3 for v in range(GRAY_LEVELS + 1)]
+_HEAT = [
+    _mix(_ZERO, _NEG if k < 0 else _POS, abs(k) / HEAT_LEVELS)
+    for k in range(-HEAT_LEVELS, HEAT_LEVELS + 1)
+]
 
 
-def rgb(v: tuple[float, float, float]) -> RGB:
-    return (_q(v[0]), _q(v[1]), _q(v[2]))
+@lru_cache(maxsize=32768)
+def _packed_rgb(packed: int) -> RGB:
+    scale = 255 / GRAY_LEVELS
+    return (
+        int((packed >> 10 & 31) * scale),
+        int((packed >> 5 & 31) * scale),
+        int((packed & 31) * scale),
+    )
 
 
 def diverging(v: float) -> RGB:
     """−1 → blue, 0 → dark neutral, +1 → red."""
-    v = max(-1.0, min(1.0, v))
-    end = _POS if v >= 0 else _NEG
-    a = round(abs(v) * 16) / 16
-    return (
-        int(_ZERO[0] + (end[0] - _ZERO[0]) * a),
-        int(_ZERO[1] + (end[1] - _ZERO[1]) * a),
-        int(_ZERO[2] + (end[2] - _ZERO[2]) * a),
-    )
+    return _HEAT[max(-HEAT_LEVELS, min(HEAT_LEVELS, round(v * HEAT_LEVELS))) + HEAT_LEVELS]
 
 
 @lru_cache(maxsize=8192)
@@ -78,17 +86,19 @@ def halfblock_lines(colours: Sequence[Sequence[RGB]]) -> list[Line]:
 
 
 def picture_lines(picture: Any) -> list[Line]:
-    """An engine ``Picture`` (0..1 gray or RGB) as half-block lines."""
+    """An engine ``Picture`` (quantised gray or packed RGB levels) as half-block lines."""
     if picture.channels >= 3:
-        colours = [[rgb(p) for p in row] for row in picture.rows]
+        colours = [[_packed_rgb(p) for p in row] for row in picture.rows]
     else:
-        colours = [[gray(v) for v in row] for row in picture.rows]
+        gray = _GRAY
+        colours = [[gray[v] for v in row] for row in picture.rows]
     return halfblock_lines(colours)
 
 
 def heatmap_lines(heatmap: Any) -> list[Line]:
-    """An engine ``Heatmap`` (−1..1) as half-block lines."""
-    return halfblock_lines([[diverging(v) for v in row] for row in heatmap.rows])
+    """An engine ``Heatmap`` (levels −16..16) as half-block lines."""
+    heat, offset = _HEAT, HEAT_LEVELS
+    return halfblock_lines([[heat[v + offset] for v in row] for row in heatmap.rows])
 
 
 def strip_line(values: Sequence[float], scale: float | None = None) -> Line:
@@ -102,7 +112,7 @@ def text_line(text: str | Text, width: int) -> Line:
     t = text if isinstance(text, Text) else Text(text)
     t = t.copy()
     t.truncate(width, overflow="ellipsis", pad=True)
-    return list(t.render(Console(width=max(width, 1), color_system="truecolor")))
+    return [seg for seg in t.render(_console(width)) if seg.text != "\n"]
 
 
 def width_of(line: Line) -> int:
@@ -117,7 +127,7 @@ def tile(
     """Lay out (picture lines, captions) cells left to right, wrapping at ``width``."""
     if not cells:
         return []
-    cell_w = max(max((width_of(line) for line in lines), default=0) for lines, _ in cells)
+    cell_w = max(max((width_of(line) for line in lines[:1]), default=0) for lines, _ in cells)
     cell_w = max(cell_w, 4)
     per_row = max(1, (width + gap) // (cell_w + gap))
     out: list[Line] = []
@@ -157,3 +167,23 @@ class Lines:
         for line in self.lines:
             yield from line
             yield newline
+
+
+_CONSOLES: dict[int, Console] = {}
+
+
+def _console(width: int) -> Console:
+    """A Console per width, made once: creating one costs about a millisecond."""
+    width = max(width, 1)
+    console = _CONSOLES.get(width)
+    if console is None:
+        console = _CONSOLES[width] = Console(
+            width=width, color_system="truecolor", legacy_windows=False, force_terminal=True
+        )
+    return console
+
+
+def render_lines(renderable: Any, width: int) -> list[Line]:
+    """Any Rich renderable (Text, Table, Syntax) as lines of segments ``width`` cells wide."""
+    console = _console(width)
+    return console.render_lines(renderable, console.options.update(width=max(width, 1)), pad=False)

@@ -5,14 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tutor.ui.pixels import Lines, heatmap_lines, picture_lines, strip_line, text_line, tile
+from tutor.ui.pixels import (
+    Line,
+    heatmap_lines,
+    picture_lines,
+    render_lines,
+    strip_line,
+    text_line,
+    tile,
+)
+from tutor.ui.strips import StripView
 from tutor.ui.views.base import StepView
 
 BAR = 24
@@ -96,8 +104,8 @@ class ForwardView(StepView):
         self.result: ForwardResult | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.tr("player.working"), id="forward-top")
-        yield Static(id="forward-layers")
+        yield Static(self.tr("player.working"), id="forward-status", classes="view-status")
+        yield StripView(id="forward-lines")
 
     def compute(self) -> ForwardResult:
         from tutor.engine.forward import forward_view, shift_image
@@ -124,6 +132,7 @@ class ForwardView(StepView):
         self.draw()
 
     def draw(self) -> None:
+        """Lay out every part as lines of segments once; the StripView only slices them."""
         if self.result is None:
             return
         view = self.result.view
@@ -159,53 +168,49 @@ class ForwardView(StepView):
         image = picture_lines(view.image) if view.image is not None else []
         image_w = len(view.image.rows[0]) if view.image is not None else 0
         info_lines = [text_line(line, max(width - image_w - 4, 10)) for line in info.split("\n")]
-        top = []
+        lines: list[Line] = []
         for y in range(max(len(image), len(info_lines))):
             left = image[y] if y < len(image) else []
             pad = image_w - sum(s.cell_length for s in left)
             right = info_lines[y] if y < len(info_lines) else []
-            top.append([*left, Segment(" " * (pad + 2)), *right])
-        self.query_one("#forward-top", Static).update(Lines(top))
+            lines.append([*left, Segment(" " * (pad + 2)), *right])
+        lines.append([])
 
-        parts: list[Any] = []
         for layer in view.layers:
             head = Text()
             head.append(f"{layer.path} {layer.type}", style="bold cyan")
             head.append(f" → {tuple(layer.shape)}  ")
             head.append_text(stats_text(layer.stats, tr))
-            parts.append(head)
+            lines.append(text_line(head, width))
+            is_logits = bool(view.logits) and layer is view.layers[-1]
             if layer.maps:
                 cells = [(heatmap_lines(m), [f"ch {k}"]) for k, m in enumerate(layer.maps)]
-                parts.append(Lines(tile(cells, width)))
-            elif (
-                layer.values
-                and len(layer.values) <= 16
-                and not (view.logits and layer is view.layers[-1])
-            ):
+                lines += tile(cells, width)
+            elif layer.values and len(layer.values) <= 16 and not is_logits:
                 biggest = max(abs(v) for v in layer.values) or 1.0
                 text = Text()
                 for k, v in enumerate(layer.values):
                     text.append(f"{k:>3} {v:+8.3f} ")
                     text.append_text(bar(v, biggest, 16))
                     text.append("\n")
-                parts.append(text)
-            elif layer.values and not (view.logits and layer is view.layers[-1]):
+                lines += render_lines(text, width)
+            elif layer.values and not is_logits:
                 strip = strip_line(layer.values)
-                rows = [strip[i : i + width] for i in range(0, len(strip), width)]
-                parts.append(Lines(rows))
+                lines += [strip[i : i + width] for i in range(0, len(strip), width)]
         if view.logits is not None:
-            parts.append(Text(tr("forward.logits"), style="bold"))
-            parts.append(
-                logits_table(view.logits, view.probs, view.classes, view.label, view.predicted)
-            )
+            lines += render_lines(Text(tr("forward.logits"), style="bold"), width)
+            table = logits_table(view.logits, view.probs, view.classes, view.label, view.predicted)
+            lines += render_lines(table, width)
         if view.output_picture is not None:
-            parts.append(Text(tr("forward.output"), style="bold"))
-            parts.append(Lines(picture_lines(view.output_picture)))
+            lines += render_lines(Text(tr("forward.output"), style="bold"), width)
+            lines += picture_lines(view.output_picture)
         if view.units:
-            parts.append(Text(tr("forward.units", layer=view.units_layer), style="bold"))
+            title = Text(tr("forward.units", layer=view.units_layer), style="bold")
+            lines += render_lines(title, width)
             cells = [(heatmap_lines(u), [f"unit {k}"]) for k, u in enumerate(view.units)]
-            parts.append(Lines(tile(cells, width)))
-        self.query_one("#forward-layers", Static).update(Group(*parts))
+            lines += tile(cells, width)
+        self.query_one("#forward-status", Static).display = False
+        self.query_one("#forward-lines", StripView).set_lines(lines)
 
     def action_sample(self, delta: int) -> None:
         count = self.result.count if self.result else 1

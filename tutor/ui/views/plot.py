@@ -8,9 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tutor.course.schema import PlotStep, localize
+from tutor.ui.plot import Chart, ChartView, Series, chart_lines
 from tutor.ui.views.base import StepView
 
 
@@ -28,6 +28,11 @@ class PlotResult:
     series: list[Any] = field(default_factory=list)
     points: tuple[list[float], list[float]] | None = None
     fits: list[FitLine] = field(default_factory=list)
+    lines: list[Any] = field(default_factory=list)
+    """The chart, already built for the view's width (in the worker)."""
+
+
+PLOT_HEIGHT = 18
 
 
 class PlotView(StepView):
@@ -37,7 +42,7 @@ class PlotView(StepView):
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="plot-status", classes="view-status")
-        yield PlotextPlot(id="plot")
+        yield ChartView(id="plot")
         yield Static(id="plot-notes")
 
     def compute(self) -> PlotResult:
@@ -52,9 +57,17 @@ class PlotView(StepView):
             for i, c in enumerate(step.curves)
         ]
         series += curve_series(step.curves, low, high, labels)
-        if not step.fits:
-            return PlotResult(series=series)
-        return self._fits(step, series)
+        result = self._fits(step, series) if step.fits else PlotResult(series=series)
+        return PlotResult(result.series, result.points, result.fits, self._chart(result))
+
+    def _chart(self, result: PlotResult) -> list[Any]:
+        """The chart's lines, built here in the worker thread."""
+        parts = [Series(s.label, s.xs, s.ys) for s in result.series]
+        if result.points is not None:
+            parts.append(Series(self.tr("plot.data"), *result.points, scatter=True))
+        parts += [Series(f.label, f.xs, f.ys) for f in result.fits]
+        width, height = self.query_one("#plot", ChartView).chart_size(PLOT_HEIGHT)
+        return chart_lines(Chart(parts), width, height)
 
     def _fits(self, step: PlotStep, series: list[Any]) -> PlotResult:
         from tutor.engine.metrics import curve_xs, fit_curve
@@ -94,17 +107,7 @@ class PlotView(StepView):
 
     def show(self, result: PlotResult) -> None:
         self.query_one("#plot-status", Static).display = False
-        widget = self.query_one("#plot", PlotextPlot)
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        for s in result.series:
-            plt.plot(s.xs, s.ys, label=s.label, marker="braille")
-        if result.points is not None:
-            plt.scatter(*result.points, label=self.tr("plot.data"), marker="dot")
-        for fit in result.fits:
-            plt.plot(fit.xs, fit.ys, label=fit.label, marker="braille")
-        widget.refresh()
+        self.query_one("#plot", ChartView).set_lines(result.lines)
         notes = Text()
         for fit in result.fits:
             notes.append(self.tr("plot.fit", label=fit.label, loss=fit.loss) + "\n", style="bold")

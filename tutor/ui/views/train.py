@@ -16,17 +16,25 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
 
 from tutor.course.schema import TrainStep
 from tutor.ui.messages import TrainerEvent
+from tutor.ui.pixels import text_line
+from tutor.ui.plot import Chart, ChartView, Series, chart_lines
+from tutor.ui.strips import StripView
 from tutor.ui.views.base import StepView
 
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 BATCH_LADDER = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
-PLOT_POINTS = 240
+STATUS_INTERVAL = 0.2
+"""Seconds between two redraws of the status line and progress bar during an epoch."""
+PLOT_POINTS = 120
+PLOT_HEIGHT = 14
+PLOT_INTERVAL = 0.5
+"""Seconds between two redraws of the loss plot while training (its rebuild is the
+expensive part of a frame; the status line still updates at every event)."""
 
 
 def ladder_step(ladder: tuple[float, ...], value: float, direction: int) -> float:
@@ -129,14 +137,13 @@ class TrainView(StepView):
         self.result: Any = None
         self.diverged: Any = None
         self._last_plot = 0.0
+        self._last_status = 0.0
         self.device_label = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="train-settings")
-        yield Static(id="train-status")
-        yield ProgressBar(total=1.0, show_eta=False, id="train-progress")
-        plot = PlotextPlot(id="train-plot")
-        yield plot
+        yield StripView(id="train-status")
+        yield ChartView(id="train-plot")
         yield Static(id="train-result")
 
     def on_mount(self) -> None:
@@ -148,6 +155,10 @@ class TrainView(StepView):
     def compute(self) -> Any:
         # Nothing to precompute: training starts on a key press.
         return None
+
+    def on_resize(self) -> None:
+        # The status lines are laid out for the width: draw them again when it changes.
+        self.draw_status()
 
     # ----------------------------------------------------------------- training
 
@@ -239,14 +250,29 @@ class TrainView(StepView):
             self.diverged = event
         elif kind == "TrainingStopped":
             self.state = "stopped"
-        self.draw_status()
-        self.draw_plot(force=kind != "StepFinished")
+        # Small datasets finish an epoch many times a second: only the events that end
+        # or pause a run redraw at once; the others wait for the next interval.
+        final = kind in (
+            "TrainingDiverged",
+            "TrainingStopped",
+            "TrainingPaused",
+            "TrainingResumed",
+            "TrainingFinished",
+        )
+        now = time.monotonic()
+        if final or now - self._last_status >= STATUS_INTERVAL:
+            self._last_status = now
+            self.draw_status()
+        self.draw_plot(force=final)
         if kind == "TrainingDiverged":
             self.show_divergence()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.name == "train" and event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and event.worker.name == "train":
             self.finished(event.worker.result)
+            return
+        if event.state == WorkerState.SUCCESS and event.worker.name == "plot":
+            self.query_one("#train-plot", ChartView).set_lines(event.worker.result)
             return
         super().on_worker_state_changed(event)
 
@@ -406,7 +432,6 @@ class TrainView(StepView):
                         acc=f"{acc:.1%}" if acc is not None else "—",
                     )
                 )
-        self.query_one("#train-status", Static).update(text)
         progress = 0.0
         if self.last_step is not None:
             progress = (self.last_step.epoch - 1 + self.last_step.epoch_progress) / step.epochs
@@ -414,24 +439,42 @@ class TrainView(StepView):
             progress = max(progress, self.last_epoch.epoch / step.epochs)
         if self.state == "finished":
             progress = 1.0
-        self.query_one("#train-progress", ProgressBar).update(total=1.0, progress=progress)
+        width = max(self.size.width, 20)
+        bar_width = max(min(width - 8, 60), 10)
+        done = round(progress * bar_width)
+        bar = Text("━" * done, style="green" if self.state != "diverged" else "red")
+        bar.append("━" * (bar_width - done), style="dim")
+        bar.append(f" {progress:4.0%}")
+        lines = [text_line(line, width) for line in text.split("\n")]
+        # Fixed height: status changes repaint these lines without a layout pass.
+        while len(lines) < 2:
+            lines.append(text_line("", width))
+        lines.append(text_line(bar, width))
+        self.query_one("#train-status", StripView).set_lines(lines)
 
     def draw_plot(self, force: bool = False) -> None:
+        """Rebuild the loss chart in a worker (at most every PLOT_INTERVAL while running)."""
         now = time.monotonic()
-        if not force and now - self._last_plot < 0.1:
+        if not force and now - self._last_plot < PLOT_INTERVAL:
             return
         self._last_plot = now
-        widget = self.query_one("#train-plot", PlotextPlot)
-        plt = widget.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if self.loss_x:
-            xs, ys = thin(self.loss_x, self.loss_y)
-            plt.plot(xs, ys, label=self.tr("train.curve.train"), marker="braille")
-        if self.val_x:
-            plt.plot(self.val_x, self.val_y, label=self.tr("train.curve.val"), marker="dot")
-        plt.xlabel(self.tr("train.epoch"))
-        widget.refresh()
+        xs, ys = thin(self.loss_x, self.loss_y)
+        chart = Chart(
+            [
+                Series(self.tr("train.curve.train"), xs, ys),
+                Series(self.tr("train.curve.val"), list(self.val_x), list(self.val_y)),
+            ],
+            xlabel=self.tr("train.epoch"),
+        )
+        size = self.query_one("#train-plot", ChartView).chart_size(PLOT_HEIGHT)
+        self.run_worker(
+            lambda: chart_lines(chart, *size),
+            name="plot",
+            group="plot",
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def language_changed(self) -> None:
         self.draw_settings()

@@ -1,0 +1,73 @@
+"""Charts drawn with plotext, built off the UI thread and shown as prepared lines.
+
+A plotext chart as a Textual widget costs about 40 ms per change on the UI thread
+(building the chart, parsing its ANSI text, laying out the styled text). Here the whole
+build happens in a worker thread: the worker gets plain lists of numbers, returns
+lines of segments, and the UI thread only slices them (see ``tutor.ui.strips``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.text import Text
+
+from tutor.ui.pixels import Line, render_lines
+from tutor.ui.strips import StripView
+
+#: plotext's colours, cycled for the series; they read on dark and light themes.
+COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "gray")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line or scatter of a chart: plain numbers, safe to hand to another thread."""
+
+    label: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+    scatter: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What to draw; :func:`chart_lines` turns it into lines."""
+
+    series: Sequence[Series] = field(default_factory=tuple)
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+def chart_lines(chart: Chart, width: int, height: int) -> list[Line]:
+    """Build ``chart`` with plotext and return its lines (call from a worker thread)."""
+    from plotext._figure import _figure_class
+
+    width, height = max(width, 20), max(height, 6)
+    figure = _figure_class()  # a private figure per build: no shared plotext state
+    figure.plotsize(width, height)
+    figure.theme("clear")  # terminal colours: follows the app's light or dark theme
+    for n, s in enumerate(chart.series):
+        if not s.xs:
+            continue
+        colour = COLOURS[n % len(COLOURS)]
+        if s.scatter:
+            figure.scatter(list(s.xs), list(s.ys), label=s.label, marker="dot", color=colour)
+        else:
+            figure.plot(list(s.xs), list(s.ys), label=s.label, marker="braille", color=colour)
+    if chart.xlabel:
+        figure.xlabel(chart.xlabel)
+    if chart.ylabel:
+        figure.ylabel(chart.ylabel)
+    return render_lines(Text.from_ansi(figure.build()), width)
+
+
+class ChartView(StripView):
+    """Shows chart lines; its size tells the worker how big to build the next chart."""
+
+    DEFAULT_CSS = """
+    ChartView { height: auto; width: 1fr; }
+    """
+
+    def chart_size(self, height: int) -> tuple[int, int]:
+        return max(self.size.width or self.app.size.width - 4, 20), height
