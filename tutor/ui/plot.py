@@ -70,4 +70,6 @@ class ChartView(StripView):
     """
 
     def chart_size(self, height: int) -> tuple[int, int]:
-        return max(self.size.width or self.app.size.width - 4, 20), height
+        """Width to build for: this widget's, or (before layout) the screen's minus margins
+        and a scrollbar."""
+        return max(self.size.width or self.app.size.width - 6, 20), height

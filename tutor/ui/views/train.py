@@ -157,8 +157,10 @@ class TrainView(StepView):
         return None
 
     def on_resize(self) -> None:
-        # The status lines are laid out for the width: draw them again when it changes.
+        # Status lines and chart are laid out for the width: redo them when it changes.
         self.draw_status()
+        if self.loss_x:
+            self.draw_plot(force=True)
 
     # ----------------------------------------------------------------- training
 
