@@ -289,6 +289,8 @@ class _JsonView:
                    "step": event.step, "loss": event.loss, "explanation": event.explanation})
         elif isinstance(event, TrainingStopped):
             _dump({"final": True, "state": "stopped", "epoch": event.epoch, "step": event.step})
+        elif type(event).__name__ == "CheckpointFailed":
+            print(f"tutor: warning: {event.message}", file=sys.stderr)
 
 
 def _final_record(result: Any) -> dict[str, Any]:
@@ -391,6 +393,8 @@ class _RichView:
             self.console.print(f"stopped during epoch {event.epoch} after step {event.step}")
         elif isinstance(event, TrainingDiverged):
             p.stop()
+        elif type(event).__name__ == "CheckpointFailed":
+            p.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
 
     def _final(self, result: Any) -> None:
         from rich.table import Table

@@ -75,6 +75,10 @@ _SIZE_ARGS = {
     "dilation",
 }
 
+# Arguments torch lets you leave out but should not: an implicit softmax dimension is
+# deprecated and silently picks one for you.
+_REQUIRED_ARGS = {"Softmax": ("dim",), "LogSoftmax": ("dim",)}
+
 #: Largest value accepted for any single size argument; bigger is a typo, not a lesson.
 MAX_SIZE_VALUE = 1_000_000_000
 
@@ -298,7 +302,7 @@ def _parse_arguments(
         else [
             p.name
             for p in usable
-            if p.default is inspect.Parameter.empty
+            if (p.default is inspect.Parameter.empty or p.name in _REQUIRED_ARGS.get(layer_type, ()))
             and p.kind != p.KEYWORD_ONLY
             and p.name not in bound
         ]

@@ -57,6 +57,10 @@ class TrainError(TutorError):
     """Training cannot start or go on; the message is written for the learner."""
 
 
+class OutOfMemory(TrainError):
+    """The device ran out of memory; a caller may retry on the CPU or with a smaller batch."""
+
+
 # --------------------------------------------------------------------------- config
 
 
@@ -207,6 +211,14 @@ class TrainingResumed:
 
 
 @dataclass(frozen=True)
+class CheckpointFailed:
+    """Saving a checkpoint failed (a full or read-only disk); training goes on."""
+
+    epoch: int
+    message: str
+
+
+@dataclass(frozen=True)
 class TrainingStopped:
     """:meth:`Trainer.stop` ended the run after ``step`` steps of ``epoch``."""
 
@@ -241,6 +253,8 @@ class TrainResult:
     """The last checkpoint written, if any."""
     diverged: TrainingDiverged | None = None
     stopped: TrainingStopped | None = None
+    checkpoint_error: str | None = None
+    """Why the last checkpoint could not be saved, if it could not."""
     elapsed_s: float = 0.0
 
     @property
@@ -709,7 +723,19 @@ class Trainer:
                 if self.checkpoint_dir is not None and (
                     epoch % self.checkpoint_every == 0 or epoch == cfg.epochs
                 ):
-                    result.checkpoint = self._save(epoch, event)
+                    try:
+                        result.checkpoint = self._save(epoch, event)
+                    except OSError as error:
+                        # A full disk must not cost the learner the run: the weights are
+                        # still in memory, so say so and carry on.
+                        failed = CheckpointFailed(
+                            epoch,
+                            f"could not save the epoch {epoch} checkpoint in "
+                            f"{self.checkpoint_dir}: {error.strerror or error}; training goes "
+                            "on, and the weights stay in memory",
+                        )
+                        result.checkpoint_error = failed.message
+                        self._emit(failed)
         except _Diverged as d:
             return self._diverged(result, d, started)
         except RuntimeError as error:
@@ -767,8 +793,8 @@ def _on_device(split: Any, device: torch.device) -> Any:
 def _explain_runtime_error(error: RuntimeError, device: torch.device, batch_size: int) -> TrainError:
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
-    if "out of memory" in text.lower():
-        return TrainError(f"{device} ran out of memory at batch size {batch_size}: try a "
+    if "out of memory" in text.lower() or isinstance(error, torch.OutOfMemoryError):
+        return OutOfMemory(f"{device} ran out of memory at batch size {batch_size}: try a "
                           f"smaller batch size such as {max(1, batch_size // 4)} ({first})")
     return TrainError(f"training failed: {first}")
 

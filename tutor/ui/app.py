@@ -26,7 +26,7 @@ from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
 from tutor.ui.commands import TutorCommands
 from tutor.ui.i18n import t
-from tutor.ui.messages import EngineFailed, EngineStarted
+from tutor.ui.messages import DeviceFellBack, EngineFailed, EngineStarted
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
@@ -132,6 +132,10 @@ class TutorApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = time.monotonic()
         await super().on_event(event)
+
+    def on_device_fell_back(self, message: DeviceFellBack) -> None:
+        self.device_label = message.device_label
+        self.notify(message.notice, severity="warning", timeout=15)
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.notify(

@@ -182,6 +182,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "train.diverged.inf": ("became infinite", "무한대가 되었습니다"),
     "train.diverged.big": ("exploded to {loss:.3g}", "{loss:.3g}까지 폭발했습니다"),
     "train.running": ("training", "학습 중"),
+    "train.oom": (
+        "{message} Training again on {device}.",
+        "{message} {device}에서 다시 학습합니다.",
+    ),
     "train.paused": ("paused", "일시정지"),
     "train.stopped": ("stopped", "중지됨"),
     "train.finished": ("finished", "완료"),

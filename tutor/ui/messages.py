@@ -63,3 +63,11 @@ class TrainerEvent(Message, bubble=False):
             and type(self.event).__name__ == "StepFinished"
             and type(message.event).__name__ == "StepFinished"
         )
+
+
+@dataclass
+class DeviceFellBack(Message):
+    """Work moved to another device (the GPU ran out of memory); ``notice`` says why."""
+
+    device_label: str
+    notice: str

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.course.schema import TrainStep
-from tutor.ui.messages import TrainerEvent
+from tutor.ui.messages import DeviceFellBack, TrainerEvent
 from tutor.ui.pixels import text_line
 from tutor.ui.plot import Chart, ChartView, Series, chart_lines
 from tutor.ui.strips import StripView
@@ -186,37 +186,44 @@ class TrainView(StepView):
         )
 
     def _train(self) -> Any:
-        """The training run, in a thread. Events go back with post_message."""
+        """The training run, in a thread. Events go back with post_message.
+
+        If the GPU runs out of memory, the session moves to the CPU, the learner is told,
+        and the run starts again there.
+        """
+        from tutor.engine.train import OutOfMemory
+
+        session = self.session()
+        try:
+            return self._run_on(session)
+        except OutOfMemory as error:
+            if session.device.type == "cpu":
+                raise
+            info = session.set_device("cpu")
+            self.device_label = info.label
+            self.post_message(DeviceFellBack(info.label, self.tr(
+                "train.oom", message=error.message, device=info.label)))
+            return self._run_on(session)
+
+    def _run_on(self, session: Any) -> Any:
         from tutor.engine.checkpoint import checkpoint_dir
         from tutor.engine.train import TrainConfig, Trainer
 
         step = self.step
         assert isinstance(step, TrainStep)
-        session = self.session()
         data = self.load_dataset()
         spec = self.lesson_file.specs[step.model]
         model = session.fresh_model(spec, seed=step.seed)
         config = TrainConfig(
-            optimizer=step.optimizer,
-            lr=self.lr,
-            momentum=step.momentum,
-            batch_size=self.batch_size,
-            epochs=step.epochs,
-            loss=step.loss,
-            seed=step.seed,
-            input_scale=step.input_scale,
-            full_batch=step.full_batch,
-            target=step.target,
+            optimizer=step.optimizer, lr=self.lr, momentum=step.momentum,
+            batch_size=self.batch_size, epochs=step.epochs, loss=step.loss, seed=step.seed,
+            input_scale=step.input_scale, full_batch=step.full_batch, target=step.target,
         )
         self.device_label = session.device.label
         trainer = Trainer(
-            model,
-            data,
-            config,
-            device=session.device.torch_device,
+            model, data, config, device=session.device.torch_device,
             on_event=lambda event: self.post_message(TrainerEvent(event)),
-            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"),
-            spec=spec,
+            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"), spec=spec,
             reserve_core=True,
         )
         self.trainer = trainer
@@ -252,6 +259,8 @@ class TrainView(StepView):
             self.diverged = event
         elif kind == "TrainingStopped":
             self.state = "stopped"
+        elif kind == "CheckpointFailed":
+            self.notify(event.message, severity="warning", timeout=15)
         # Small datasets finish an epoch many times a second: only the events that end
         # or pause a run redraw at once; the others wait for the next interval.
         final = kind in (
