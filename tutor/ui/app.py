@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
@@ -113,9 +114,10 @@ class TutorApp(App[None]):
         # the collector from walking them on every full collection, which otherwise
         # stalls a frame for ~150 ms now and then (measured in bench/ui_latency.py).
         gc.freeze()
-        # Full collections are then run by us when the learner is idle, never in the
-        # middle of a key press or a redraw; young generations still collect as usual.
-        gc.set_threshold(*gc.get_threshold()[:2], 1_000_000)
+        # Full collections are also made ten times rarer (they still come, so cyclic
+        # garbage of a long session is bounded) and run early when the learner is idle.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, 100)
         self.set_interval(15, self._collect_when_idle)
         self.device_label = message.device_label
         if message.notice:
@@ -130,6 +132,8 @@ class TutorApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Every key passes here first, whichever widget or binding then handles it.
         if isinstance(event, events.Key | events.MouseDown):
+            if not self.screen_stack:
+                return  # typed while the app closes: there is nothing left to act on
             self._last_input = time.monotonic()
         await super().on_event(event)
 
@@ -191,6 +195,18 @@ class TutorApp(App[None]):
         if self._session is not None:
             self._session.stop_all()
         self.exit()
+
+    def pop_screen(self) -> AwaitComplete:
+        """Pop the top screen, but never the lesson list: it is the app's home.
+
+        Textual's command palette dismisses whatever screen is on top, so two Enters in
+        quick succession could otherwise pop the palette and then the screen under it.
+        """
+        from tutor.ui.screens.lessons import LessonListScreen
+
+        if len(self.screen_stack) <= 2 and isinstance(self.screen, LessonListScreen):
+            return AwaitComplete()
+        return super().pop_screen()
 
     def open_lesson(self, path: Path, index: int | None = None) -> None:
         """Open a lesson file in the player (at the learner's last step by default)."""

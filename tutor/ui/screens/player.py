@@ -104,6 +104,8 @@ class LessonScreen(Screen[None]):
                 self.query_one("#step-text", Markdown).update(text)
 
     def opened(self, lesson_file: LessonFile) -> None:
+        if not self.is_attached or not self.query("#step-loading"):
+            return
         self.query_one("#step-loading").display = False
         if not lesson_file.ok:
             text = Text("⚠ " + t("list.cannot_open", self.tutor.language) + "\n", style="bold red")
@@ -131,6 +133,8 @@ class LessonScreen(Screen[None]):
 
         if self.lesson_file is None or self.lesson_file.lesson is None:
             return
+        if not self.is_attached or not self.query("#step-title"):
+            return  # the screen was closed meanwhile (a late palette command, a fast Escape)
         lesson = self.lesson_file.lesson
         index = min(max(index, 0), len(lesson.steps) - 1)
         if self.view is not None and index != self.index:
@@ -141,15 +145,7 @@ class LessonScreen(Screen[None]):
         if self.tutor.progress.save_error:
             self.notify(self.tutor.progress.save_error, severity="warning")
         step = lesson.steps[index]
-        lang = self.tutor.language
-        title = localize(step.title, lang) if step.title else t(f"kind.{step.kind}", lang)
-        self.query_one("#step-title", Static).update(Text(title, style="bold"))
-        text = self.query_one("#step-text", Markdown)
-        raw = localize(step.text, lang) if step.text else ""
-        text.update("")
-        text.display = bool(raw)
-        if raw or "{{" in title:
-            self.fill_text(index, title, raw)
+        self.show_text()
         if self.view is not None:
             self.view.remove()
         self.view = view_class(step.kind)(self.lesson_file, index)
@@ -158,6 +154,20 @@ class LessonScreen(Screen[None]):
         body.scroll_home(animate=False)
         self.view.focus()
         self.update_header()
+
+    def show_text(self) -> None:
+        """The current step's title and text in the current language, facts filled in."""
+        assert self.lesson_file is not None and self.lesson_file.lesson is not None
+        step = self.lesson_file.lesson.steps[self.index]
+        lang = self.tutor.language
+        title = localize(step.title, lang) if step.title else t(f"kind.{step.kind}", lang)
+        self.query_one("#step-title", Static).update(Text(title, style="bold"))
+        text = self.query_one("#step-text", Markdown)
+        raw = localize(step.text, lang) if step.text else ""
+        text.update("")
+        text.display = bool(raw)
+        if raw or "{{" in title:
+            self.fill_text(self.index, title, raw)
 
     def reload_step(self) -> None:
         if self.lesson_file is not None and self.lesson_file.lesson is not None:
@@ -198,6 +208,8 @@ class LessonScreen(Screen[None]):
 
     def update_header(self) -> None:
         """Step counter first: on a narrow terminal the title is what gets cut."""
+        if not self.query("#lesson-header"):
+            return
         lang = self.tutor.language
         header = Text()
         lesson = self.lesson_file.lesson if self.lesson_file else None
@@ -217,7 +229,12 @@ class LessonScreen(Screen[None]):
         self.update_header()
 
     def language_changed(self) -> None:
-        self.reload_step()
+        """New language: texts and the view redraw in place (a training run goes on)."""
+        if self.lesson_file is not None and self.lesson_file.lesson is not None:
+            if self.query("#step-title"):
+                self.show_text()
+            if self.view is not None:
+                self.view.language_changed()
         self.update_header()
 
     def view_bindings(self) -> list[tuple[str, str]]:

@@ -99,6 +99,11 @@ class StepView(Vertical):
         """The lesson's model ``name`` (trained if a train step trained it). Worker only."""
         return self.session().model((self.lesson_id, name), self.lesson_file.specs[name])
 
+    def has_parts(self, *selectors: str) -> bool:
+        """True when the view's widgets exist: a key or a late result can arrive while
+        the view is being removed (the learner already moved to the next step)."""
+        return self.is_attached and all(self.query(selector) for selector in selectors)
+
     # ----------------------------------------------------------------- work
 
     def on_mount(self) -> None:
@@ -136,6 +141,8 @@ class StepView(Vertical):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where this view's worker results and failures arrive."""
         worker = event.worker
+        if not self.is_attached:
+            return  # the learner moved on before the work finished
         if event.state == WorkerState.SUCCESS and worker.group == "view":
             self.clear_error()
             try:

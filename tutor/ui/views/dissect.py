@@ -96,7 +96,9 @@ class DissectView(StepView):
         yield Static(id="dissect-detail")
 
     def on_focus(self) -> None:
-        self.query_one("#dissect-table", DataTable).focus()
+        tables = self.query("#dissect-table")
+        if tables:
+            tables.first().focus()
 
     # ----------------------------------------------------------------- engine work
 
@@ -238,6 +240,8 @@ class DissectView(StepView):
         self.show_detail(event.cursor_row)
 
     def show_detail(self, index: int) -> None:
+        if not self.has_parts("#dissect-detail"):
+            return
         if self.result is None or not 0 <= index < len(self.result.rows):
             return
         row = self.result.rows[index]

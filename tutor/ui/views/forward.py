@@ -129,10 +129,14 @@ class ForwardView(StepView):
         self.draw()
 
     def on_resize(self) -> None:
+        if not self.is_attached:
+            return
         self.draw()
 
     def draw(self) -> None:
         """Lay out every part as lines of segments once; the StripView only slices them."""
+        if not self.has_parts("#forward-lines"):
+            return
         if self.result is None:
             return
         view = self.result.view

@@ -109,14 +109,21 @@ class PlotView(StepView):
         """The chart is built for a width: rebuild it (not the fits) when that changes."""
         result = getattr(self, "result", None)
         if result is not None:
-            self.run_worker(lambda: self._chart(result), name="chart", group="chart",
-                            thread=True, exclusive=True, exit_on_error=False)
+            self.run_worker(
+                lambda: self._chart(result),
+                name="chart",
+                group="chart",
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     def on_worker_state_changed(self, event: Any) -> None:
         from textual.worker import WorkerState
 
         if event.worker.name == "chart" and event.state == WorkerState.SUCCESS:
-            self.query_one("#plot", ChartView).set_lines(event.worker.result)
+            if self.has_parts("#plot"):
+                self.query_one("#plot", ChartView).set_lines(event.worker.result)
             return
         super().on_worker_state_changed(event)
 

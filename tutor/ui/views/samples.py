@@ -92,12 +92,16 @@ class SamplesView(StepView):
         self.draw()
 
     def on_resize(self) -> None:
+        if not self.is_attached:
+            return
         self.draw()
 
     def watch_selected(self) -> None:
         self.draw()
 
     def draw(self) -> None:
+        if not self.has_parts("#samples-grid", "#samples-detail"):
+            return
         if self.result is None or not self.result.cards:
             return
         width = max(self.size.width, 20)

@@ -80,6 +80,8 @@ class SoftmaxView(StepView):
         self.draw()
 
     def draw(self) -> None:
+        if not self.has_parts("#softmax-body"):
+            return
         if self.result is None:
             return
         b = self.result.breakdown

@@ -125,6 +125,7 @@ class TrainView(StepView):
         assert isinstance(step, TrainStep)
         self.lr = step.lr
         self.batch_size = step.batch_size
+        self.epochs = step.epochs
         self.trainer: Any = None
         self.state = "idle"
         self.epoch = 0
@@ -150,13 +151,20 @@ class TrainView(StepView):
         super().on_mount()
         self.draw_settings()
         self.draw_status()
-        self.query_one("#train-plot").display = False
 
     def compute(self) -> Any:
         # Nothing to precompute: training starts on a key press.
         return None
 
+    def on_unmount(self) -> None:
+        # Leaving the step ends its run: nothing would show it any more. The trainer
+        # stops within one step; what it learned so far is kept for the next steps.
+        if self.trainer is not None:
+            self.trainer.stop()
+
     def on_resize(self) -> None:
+        if not self.is_attached:
+            return
         # Status lines and chart are laid out for the width: redo them when it changes.
         self.draw_status()
         if self.loss_x:
@@ -201,8 +209,11 @@ class TrainView(StepView):
                 raise
             info = session.set_device("cpu")
             self.device_label = info.label
-            self.post_message(DeviceFellBack(info.label, self.tr(
-                "train.oom", message=error.message, device=info.label)))
+            self.post_message(
+                DeviceFellBack(
+                    info.label, self.tr("train.oom", message=error.message, device=info.label)
+                )
+            )
             return self._run_on(session)
 
     def _run_on(self, session: Any) -> Any:
@@ -215,15 +226,26 @@ class TrainView(StepView):
         spec = self.lesson_file.specs[step.model]
         model = session.fresh_model(spec, seed=step.seed)
         config = TrainConfig(
-            optimizer=step.optimizer, lr=self.lr, momentum=step.momentum,
-            batch_size=self.batch_size, epochs=step.epochs, loss=step.loss, seed=step.seed,
-            input_scale=step.input_scale, full_batch=step.full_batch, target=step.target,
+            optimizer=step.optimizer,
+            lr=self.lr,
+            momentum=step.momentum,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
+            loss=step.loss,
+            seed=step.seed,
+            input_scale=step.input_scale,
+            full_batch=step.full_batch,
+            target=step.target,
         )
         self.device_label = session.device.label
         trainer = Trainer(
-            model, data, config, device=session.device.torch_device,
+            model,
+            data,
+            config,
+            device=session.device.torch_device,
             on_event=lambda event: self.post_message(TrainerEvent(event)),
-            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"), spec=spec,
+            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"),
+            spec=spec,
             reserve_core=True,
         )
         self.trainer = trainer
@@ -283,7 +305,8 @@ class TrainView(StepView):
             self.finished(event.worker.result)
             return
         if event.state == WorkerState.SUCCESS and event.worker.name == "plot":
-            self.query_one("#train-plot", ChartView).set_lines(event.worker.result)
+            if self.has_parts("#train-plot"):
+                self.query_one("#train-plot", ChartView).set_lines(event.worker.result)
             return
         super().on_worker_state_changed(event)
 
@@ -293,6 +316,8 @@ class TrainView(StepView):
             self.draw_status()
 
     def finished(self, result: Any) -> None:
+        if not self.has_parts("#train-result"):
+            return
         self.result = result
         self.trainer = None
         self.state = result.state
@@ -331,6 +356,8 @@ class TrainView(StepView):
         return data is not None and len(data.sample_shape) == 3
 
     def show_divergence(self) -> None:
+        if not self.has_parts("#train-result"):
+            return
         if self.diverged is None:
             return
         d = self.diverged
@@ -384,6 +411,8 @@ class TrainView(StepView):
     # ----------------------------------------------------------------- display
 
     def draw_settings(self) -> None:
+        if not self.has_parts("#train-settings"):
+            return
         step = self.step
         assert isinstance(step, TrainStep)
         text = Text()
@@ -394,7 +423,7 @@ class TrainView(StepView):
                 + (f" (momentum {step.momentum:g})" if step.momentum else ""),
                 lr=self.lr,
                 batch=self.batch_size,
-                epochs=step.epochs,
+                epochs=self.epochs,
                 loss=step.loss,
             ),
             style="bold",
@@ -407,6 +436,8 @@ class TrainView(StepView):
         self.query_one("#train-settings", Static).update(text)
 
     def draw_status(self) -> None:
+        if not self.has_parts("#train-status"):
+            return
         step = self.step
         assert isinstance(step, TrainStep)
         text = Text()
@@ -426,7 +457,7 @@ class TrainView(StepView):
                     "train.status",
                     state=self.tr(f"train.{self.state}"),
                     epoch=max(self.epoch, 1),
-                    epochs=step.epochs,
+                    epochs=self.epochs,
                     loss=f"{loss:.4f}" if loss is not None else "—",
                     speed=f"{speed:,.0f}" if speed else "—",
                     device=self.device_label or self.tutor.device_label,
@@ -445,9 +476,9 @@ class TrainView(StepView):
                 )
         progress = 0.0
         if self.last_step is not None:
-            progress = (self.last_step.epoch - 1 + self.last_step.epoch_progress) / step.epochs
+            progress = (self.last_step.epoch - 1 + self.last_step.epoch_progress) / self.epochs
         if self.last_epoch is not None:
-            progress = max(progress, self.last_epoch.epoch / step.epochs)
+            progress = max(progress, self.last_epoch.epoch / self.epochs)
         if self.state == "finished":
             progress = 1.0
         width = max(self.size.width, 20)
@@ -465,6 +496,8 @@ class TrainView(StepView):
 
     def draw_plot(self, force: bool = False) -> None:
         """Rebuild the loss chart in a worker (at most every PLOT_INTERVAL while running)."""
+        if not self.has_parts("#train-plot"):
+            return
         now = time.monotonic()
         if not force and now - self._last_plot < PLOT_INTERVAL:
             return
