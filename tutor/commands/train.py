@@ -36,45 +36,80 @@ DEFAULT_DATASETS: dict[tuple[int, ...], str] = {
 #: The thermometer lesson's settings (Stevens et al., Deep Learning with PyTorch, ch. 5):
 #: t_u scaled by 0.1, plain SGD at 1e-2, 5,000 full-batch epochs, MSE.
 REGRESSION_DEFAULTS: dict[str, Any] = {
-    "epochs": 5000, "lr": 1e-2, "input_scale": 0.1, "full_batch": True, "loss": "mse",
+    "epochs": 5000,
+    "lr": 1e-2,
+    "input_scale": 0.1,
+    "full_batch": True,
+    "loss": "mse",
 }
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "train", parents=parents, help="train a model headless, with a progress bar",
+        "train",
+        parents=parents,
+        help="train a model headless, with a progress bar",
         description="Train a model spec (or one of a lesson's models) on a dataset, with a "
-                    "progress bar, validation after every epoch, test metrics at the end and "
-                    "a checkpoint under TUTOR_HOME/checkpoints. --json prints one JSON object "
-                    "per epoch and a final one with the test metrics. Ctrl+C stops cleanly.",
+        "progress bar, validation after every epoch, test metrics at the end and "
+        "a checkpoint under TUTOR_HOME/checkpoints. --json prints one JSON object "
+        "per epoch and a final one with the test metrics. Ctrl+C stops cleanly.",
         epilog="Without --dataset, a 1×28×28 model trains on fashion-mnist, 3×32×32 on "
-               "cifar10 and a 1-input model on thermometer (offline, the real sets fall back "
-               "to mnist-5k and a generated stand-in; the notice says which). The thermometer "
-               "defaults follow the book: inputs ×0.1, SGD lr 0.01, 5000 full-batch epochs.",
+        "cifar10 and a 1-input model on thermometer (offline, the real sets fall back "
+        "to mnist-5k and a generated stand-in; the notice says which). The thermometer "
+        "defaults follow the book: inputs ×0.1, SGD lr 0.01, 5000 full-batch epochs.",
     )
-    p.add_argument("source", metavar="SPEC_OR_LESSON",
-                   help="a model spec YAML file or a lesson file")
-    p.add_argument("--model", dest="model_name", metavar="NAME",
-                   help="which of a lesson file's models")
-    p.add_argument("--dataset", metavar="NAME",
-                   help="fashion-mnist, mnist, cifar10, cifar2, thermometer, mnist-5k ...")
-    p.add_argument("--epochs", type=int, metavar="N", help="passes over the training data "
-                   "(default 5; thermometer 5000)")
+    p.add_argument(
+        "source", metavar="SPEC_OR_LESSON", help="a model spec YAML file or a lesson file"
+    )
+    p.add_argument(
+        "--model", dest="model_name", metavar="NAME", help="which of a lesson file's models"
+    )
+    p.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="fashion-mnist, mnist, cifar10, cifar2, thermometer, mnist-5k ...",
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="passes over the training data (default 5; thermometer 5000)",
+    )
     p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.01)")
     p.add_argument("--batch-size", type=int, metavar="N", help="samples per step (default 64)")
     p.add_argument("--optimizer", choices=_OPTIMIZERS, help="default sgd")
-    p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum (default 0.9; thermometer 0)")
-    p.add_argument("--loss", choices=_LOSSES,
-                   help="default: nll after LogSoftmax, mse for regression, else cross_entropy")
-    p.add_argument("--seed", type=int, default=0, metavar="N",
-                   help="seed for the initial weights and the shuffling (default 0)")
-    p.add_argument("--input-scale", type=float, metavar="X",
-                   help="multiply inputs by X (default 1; thermometer 0.1)")
-    p.add_argument("--target", choices=("labels", "inputs"),
-                   help="labels (default), or inputs: an autoencoder reproduces its input (mse)")
+    p.add_argument(
+        "--momentum", type=float, metavar="M", help="SGD momentum (default 0.9; thermometer 0)"
+    )
+    p.add_argument(
+        "--loss",
+        choices=_LOSSES,
+        help="default: nll after LogSoftmax, mse for regression, else cross_entropy",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed for the initial weights and the shuffling (default 0)",
+    )
+    p.add_argument(
+        "--input-scale",
+        type=float,
+        metavar="X",
+        help="multiply inputs by X (default 1; thermometer 0.1)",
+    )
+    p.add_argument(
+        "--target",
+        choices=("labels", "inputs"),
+        help="labels (default), or inputs: an autoencoder reproduces its input (mse)",
+    )
     p.add_argument("--no-checkpoint", action="store_true", help="do not write checkpoints")
-    p.add_argument("--json", action="store_true",
-                   help="print JSON lines (one per epoch, then the final metrics) only")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON lines (one per epoch, then the final metrics) only",
+    )
     p.set_defaults(run=run)
 
 
@@ -95,9 +130,11 @@ def _pick_dataset(args: argparse.Namespace, input_shape: tuple[int, ...]) -> str
     name = DEFAULT_DATASETS.get(tuple(input_shape))
     if name is None:
         shape = ", ".join(str(v) for v in input_shape)
-        raise TutorError(f"no default dataset for a model whose input is ({shape}); choose one "
-                         "with --dataset NAME (fashion-mnist, mnist, cifar10, cifar2, "
-                         "thermometer, mnist-5k)")
+        raise TutorError(
+            f"no default dataset for a model whose input is ({shape}); choose one "
+            "with --dataset NAME (fashion-mnist, mnist, cifar10, cifar2, "
+            "thermometer, mnist-5k)"
+        )
     return name
 
 
@@ -123,8 +160,14 @@ def _fit_shape(data: Any, input_shape: tuple[int, ...]) -> Any:
             return None
         return TensorSplit(split.x.reshape(split.x.shape[0], *input_shape), split.y)
 
-    return TensorData(train=view(data.train), val=view(data.val), test=view(data.test),
-                      task=data.task, classes=tuple(data.classes), name=data.name)
+    return TensorData(
+        train=view(data.train),
+        val=view(data.val),
+        test=view(data.test),
+        task=data.task,
+        classes=tuple(data.classes),
+        name=data.name,
+    )
 
 
 def _config(args: argparse.Namespace, task: str, dataset: str, model: Any) -> Any:
@@ -142,8 +185,12 @@ def _config(args: argparse.Namespace, task: str, dataset: str, model: Any) -> An
         if args.target == "inputs":
             base.update(target="inputs", loss="mse")
     given = {
-        "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
-        "optimizer": args.optimizer, "momentum": args.momentum, "loss": args.loss,
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "optimizer": args.optimizer,
+        "momentum": args.momentum,
+        "loss": args.loss,
         "input_scale": args.input_scale,
     }
     base.update({k: v for k, v in given.items() if v is not None})
@@ -157,8 +204,10 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.source)
     if not path.is_file():
-        raise TutorError(f"{args.source}: no such file; SPEC_OR_LESSON is a model spec YAML "
-                         "file or a lesson file (with --model NAME when it has several models)")
+        raise TutorError(
+            f"{args.source}: no such file; SPEC_OR_LESSON is a model spec YAML "
+            "file or a lesson file (with --model NAME when it has several models)"
+        )
     from tutor.course.modelfile import load_model_file
     from tutor.engine.build import build_model
     from tutor.engine.checkpoint import checkpoint_dir
@@ -188,8 +237,13 @@ def run(args: argparse.Namespace) -> int:
 
     view = _JsonView() if args.json else _RichView(config, data, device.label, spec.name)
     trainer = Trainer(
-        model, data, config, device=device.torch_device, on_event=view.show,
-        checkpoint_dir=None if args.no_checkpoint else checkpoint_dir(spec.name), spec=spec,
+        model,
+        data,
+        config,
+        device=device.torch_device,
+        on_event=view.show,
+        checkpoint_dir=None if args.no_checkpoint else checkpoint_dir(spec.name),
+        spec=spec,
         checkpoint_every=max(1, config.epochs // 10),
     )
     return _drive(trainer, view)
@@ -207,8 +261,12 @@ class _DownloadBar:
             from rich.console import Console
             from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
-            self._progress = Progress(*Progress.get_default_columns(), DownloadColumn(),
-                                      TransferSpeedColumn(), console=Console(stderr=True))
+            self._progress = Progress(
+                *Progress.get_default_columns(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=Console(stderr=True),
+            )
             self._progress.start()
             self._task = self._progress.add_task("downloading", total=total or None)
         self._progress.update(self._task, completed=done, total=total or None)
@@ -274,19 +332,35 @@ class _JsonView:
         )
 
         if isinstance(event, EpochFinished):
-            _dump({
-                "epoch": event.epoch, "epochs": event.epochs, "train_loss": event.train_loss,
-                "val_loss": event.val_loss, "val_accuracy": event.val_accuracy,
-                "samples_per_s": event.samples_per_s, "device": event.device,
-                "lr": event.lr, "batch_size": event.batch_size, "elapsed_s": event.elapsed_s,
-            })
+            _dump(
+                {
+                    "epoch": event.epoch,
+                    "epochs": event.epochs,
+                    "train_loss": event.train_loss,
+                    "val_loss": event.val_loss,
+                    "val_accuracy": event.val_accuracy,
+                    "samples_per_s": event.samples_per_s,
+                    "device": event.device,
+                    "lr": event.lr,
+                    "batch_size": event.batch_size,
+                    "elapsed_s": event.elapsed_s,
+                }
+            )
         elif isinstance(event, TrainingFinished):
             _dump(_final_record(event.result))
             if event.result.checkpoint:
                 print(f"checkpoint: {event.result.checkpoint}", file=sys.stderr)
         elif isinstance(event, TrainingDiverged):
-            _dump({"final": True, "state": "diverged", "epoch": event.epoch,
-                   "step": event.step, "loss": event.loss, "explanation": event.explanation})
+            _dump(
+                {
+                    "final": True,
+                    "state": "diverged",
+                    "epoch": event.epoch,
+                    "step": event.step,
+                    "loss": event.loss,
+                    "explanation": event.explanation,
+                }
+            )
         elif isinstance(event, TrainingStopped):
             _dump({"final": True, "state": "stopped", "epoch": event.epoch, "step": event.step})
         elif type(event).__name__ == "CheckpointFailed":
@@ -307,8 +381,12 @@ def _final_record(result: Any) -> dict[str, Any]:
         record["loss"] = metrics.loss
         record["n"] = metrics.n
         if metrics.task == "classification":
-            record.update(accuracy=metrics.accuracy, macro_precision=metrics.macro_precision,
-                          macro_recall=metrics.macro_recall, macro_f1=metrics.macro_f1)
+            record.update(
+                accuracy=metrics.accuracy,
+                macro_precision=metrics.macro_precision,
+                macro_recall=metrics.macro_recall,
+                macro_f1=metrics.macro_f1,
+            )
         else:
             record.update(mse=metrics.mse, mae=metrics.mae)
     return record
@@ -345,10 +423,13 @@ class _RichView:
         self.steps = self.progress.add_task("steps ", total=math.ceil(n / bs), info="")
         # Thousands of tiny epochs (thermometer): print about 20 epoch lines, not 5000.
         self.every = max(1, config.epochs // 20)
-        self.console.print(f"training [bold]{model_name}[/] on {getattr(data, 'name', '?')} "
-                           f"({n:,} samples) on {device_label}: {config.optimizer} "
-                           f"lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
-                           f"loss {config.loss}", highlight=False)
+        self.console.print(
+            f"training [bold]{model_name}[/] on {getattr(data, 'name', '?')} "
+            f"({n:,} samples) on {device_label}: {config.optimizer} "
+            f"lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
+            f"loss {config.loss}",
+            highlight=False,
+        )
 
     def start(self) -> None:
         self.progress.start()
@@ -368,17 +449,20 @@ class _RichView:
         p = self.progress
         if isinstance(event, StepFinished):
             total = p.tasks[self.steps].total or 1
-            p.update(self.steps, completed=round(event.epoch_progress * total),
-                     info=f"loss {event.loss:.4g}")
+            p.update(
+                self.steps,
+                completed=round(event.epoch_progress * total),
+                info=f"loss {event.loss:.4g}",
+            )
             p.update(self.epochs, completed=event.epoch - 1 + event.epoch_progress)
         elif isinstance(event, EpochFinished):
-            p.update(self.epochs, completed=event.epoch,
-                     info=f"{event.samples_per_s:,.0f} samples/s")
+            p.update(
+                self.epochs, completed=event.epoch, info=f"{event.samples_per_s:,.0f} samples/s"
+            )
             p.update(self.steps, total=event.steps, completed=event.steps)
             if event.epoch % self.every == 0 or event.epoch == event.epochs:
                 # Short enough for an 80-column terminal.
-                parts = [f"epoch {event.epoch}/{event.epochs}",
-                         f"loss {event.train_loss:.4f}"]
+                parts = [f"epoch {event.epoch}/{event.epochs}", f"loss {event.train_loss:.4f}"]
                 if event.val_loss is not None:
                     parts.append(f"val loss {event.val_loss:.4f}")
                 if event.val_accuracy is not None:
@@ -407,15 +491,24 @@ class _RichView:
                     f"{split}: accuracy {metrics.accuracy:.1%}  macro precision "
                     f"{metrics.macro_precision:.3f}  recall {metrics.macro_recall:.3f}  "
                     f"F1 {metrics.macro_f1:.3f}  loss {metrics.loss:.4f}  ({metrics.n:,} samples)",
-                    highlight=False)
-                table = Table("class", "precision", "recall", "F1", "support",
-                              title=f"per class ({split})")
+                    highlight=False,
+                )
+                table = Table(
+                    "class", "precision", "recall", "F1", "support", title=f"per class ({split})"
+                )
                 for i, name in enumerate(metrics.classes):
-                    table.add_row(name, f"{metrics.precision[i]:.3f}", f"{metrics.recall[i]:.3f}",
-                                  f"{metrics.f1[i]:.3f}", str(metrics.support[i]))
+                    table.add_row(
+                        name,
+                        f"{metrics.precision[i]:.3f}",
+                        f"{metrics.recall[i]:.3f}",
+                        f"{metrics.f1[i]:.3f}",
+                        str(metrics.support[i]),
+                    )
                 self.console.print(table)
             else:
-                self.console.print(f"{split}: MSE {metrics.mse:.4f}  MAE {metrics.mae:.4f}  "
-                                   f"({metrics.n} samples)", highlight=False)
+                self.console.print(
+                    f"{split}: MSE {metrics.mse:.4f}  MAE {metrics.mae:.4f}  ({metrics.n} samples)",
+                    highlight=False,
+                )
         if result.checkpoint:
             self.console.print(f"checkpoint: {result.checkpoint}", highlight=False)

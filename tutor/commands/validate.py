@@ -9,13 +9,18 @@ from typing import Any
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "validate", parents=parents, help="check lesson or model files",
+        "validate",
+        parents=parents,
+        help="check lesson or model files",
         description="Check lesson or model spec files. Prints PATH:LINE:COL: error: MESSAGE "
-                    "for every problem; exits 0 when all files are valid, 1 otherwise.",
+        "for every problem; exits 0 when all files are valid, 1 otherwise.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="lesson or model spec YAML files")
-    p.add_argument("--both-languages", action="store_true",
-                   help="require every text in English and Korean (the bundled lessons do)")
+    p.add_argument(
+        "--both-languages",
+        action="store_true",
+        help="require every text in English and Korean (the bundled lessons do)",
+    )
     p.set_defaults(run=run)
 
 
@@ -30,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             failed += 1
     total = len(args.paths)
-    summary = (f"{total - failed} of {total} file{'s' if total != 1 else ''} valid"
-               if failed else f"all {total} file{'s' if total != 1 else ''} valid")
+    summary = (
+        f"{total - failed} of {total} file{'s' if total != 1 else ''} valid"
+        if failed
+        else f"all {total} file{'s' if total != 1 else ''} valid"
+    )
     print(summary, file=sys.stderr)
     return 1 if failed else 0

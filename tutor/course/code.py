@@ -11,7 +11,6 @@ from tutor.course.schema import (
     SamplesStep,
     SoftmaxStep,
     TextStep,
-    TrainSettings,
     TrainStep,
 )
 
@@ -52,34 +51,10 @@ _ACTIVATION_CODE = {
     "softmax": "torch.softmax(torch.stack([x, torch.zeros_like(x)]), dim=0)[0]",
 }
 
-_TORCHVISION = {
-    "fashion-mnist": "FashionMNIST",
-    "mnist": "MNIST",
-    "cifar10": "CIFAR10",
-    "cifar2": "CIFAR10",
-    "mnist-5k": "MNIST",
-}
-
-
-def _train_code(settings: TrainSettings):
-    from tutor.engine.codegen import TrainCode
-
-    return TrainCode(
-        optimizer=settings.optimizer,
-        lr=settings.lr,
-        momentum=settings.momentum,
-        batch_size=settings.batch_size,
-        epochs=settings.epochs,
-        loss=settings.loss,
-        input_scale=settings.input_scale,
-        full_batch=settings.full_batch,
-        target=settings.target,
-    )
-
 
 def step_code(lesson_file: LessonFile, index: int) -> str | None:
     """Code for step ``index``: the model, its training, the data or the functions."""
-    from tutor.engine.codegen import model_code, training_code
+    from tutor.engine.codegen import model_code, torchvision_class, training_code
 
     lesson = lesson_file.lesson
     if lesson is None:
@@ -89,18 +64,18 @@ def step_code(lesson_file: LessonFile, index: int) -> str | None:
     model = getattr(step, "model", None)
     spec = lesson_file.specs.get(model) if model else None
     if isinstance(step, TrainStep) and spec is not None:
-        return model_code(spec) + "\n" + training_code(spec, dataset, _train_code(step))
+        return model_code(spec) + "\n" + training_code(spec, dataset, step.config())
     if isinstance(step, CodeStep) and spec is not None:
         code = model_code(spec)
         if step.train is not None:
-            code += "\n" + training_code(spec, dataset, _train_code(step.train))
+            code += "\n" + training_code(spec, dataset, step.train.config())
         return code
     if isinstance(step, SoftmaxStep) and step.logits is not None:
         return _SOFTMAX.format(logits=", ".join(f"{v:g}" for v in step.logits), label=step.label)
     if isinstance(step, DissectStep | ForwardStep | SoftmaxStep) and spec is not None:
         return model_code(spec)
-    if isinstance(step, SamplesStep) and dataset in _TORCHVISION:
-        return _SAMPLES.format(cls=_TORCHVISION[dataset], i=step.start)
+    if isinstance(step, SamplesStep) and torchvision_class(dataset):
+        return _SAMPLES.format(cls=torchvision_class(dataset), i=step.start)
     if isinstance(step, PlotStep) and (step.functions or step.curves):
         lines = [f"{name} = {_ACTIVATION_CODE[name]}" for name in step.functions]
         for n, curve in enumerate(step.curves):

@@ -84,6 +84,13 @@ class TrainSettings(_Strict):
     """What the model should output: the labels, or its own inputs (an autoencoder)."""
     seed: int = 0
 
+    def config(self, **overrides: Any) -> Any:
+        """These settings as the engine's ``TrainConfig`` (imports torch), with changes."""
+        from tutor.engine.train import TrainConfig
+
+        fields = {name: getattr(self, name) for name in TrainSettings.model_fields}
+        return TrainConfig(**{**fields, **overrides})
+
 
 class StepBase(_Strict):
     """Fields every step has."""

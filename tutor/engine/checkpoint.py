@@ -107,8 +107,12 @@ def spec_to_data(spec: ModelSpec) -> dict[str, Any]:
         "input": list(spec.input),
         "description": spec.description,
         "layers": [
-            {"type": layer.type, "name": layer.name, "args": _plain(layer.args),
-             "kwargs": _plain(dict(layer.kwargs))}
+            {
+                "type": layer.type,
+                "name": layer.name,
+                "args": _plain(layer.args),
+                "kwargs": _plain(dict(layer.kwargs)),
+            }
             for layer in spec.layers
         ],
     }
@@ -130,13 +134,15 @@ def spec_from_data(data: Mapping[str, Any]) -> ModelSpec:
         kind = raw["type"]
         if kind not in ALLOWED_LAYERS:
             raise ValueError(f"layer {i} has the type {kind!r}, which is not allowed")
-        layers.append(LayerSpec(
-            type=kind,
-            args=_freeze(raw.get("args") or ()),
-            kwargs={str(k): _freeze(v) for k, v in (raw.get("kwargs") or {}).items()},
-            name=raw.get("name"),
-            path=("layers", i),
-        ))
+        layers.append(
+            LayerSpec(
+                type=kind,
+                args=_freeze(raw.get("args") or ()),
+                kwargs={str(k): _freeze(v) for k, v in (raw.get("kwargs") or {}).items()},
+                name=raw.get("name"),
+                path=("layers", i),
+            )
+        )
     return ModelSpec(
         name=str(data["name"]),
         input=tuple(int(v) for v in data["input"]),
@@ -220,10 +226,14 @@ def _describe_mismatch(saved: Mapping[str, Any], model: nn.Module) -> str | None
     if reshaped:
         parts.append("; ".join(reshaped[:3]) + (" ..." if len(reshaped) > 3 else ""))
     if missing:
-        parts.append(f"the file has no {', '.join(missing[:4])}" + (" ..." if len(missing) > 4 else ""))
+        parts.append(
+            f"the file has no {', '.join(missing[:4])}" + (" ..." if len(missing) > 4 else "")
+        )
     if unexpected:
-        parts.append(f"the model has no {', '.join(unexpected[:4])}"
-                     + (" ..." if len(unexpected) > 4 else ""))
+        parts.append(
+            f"the model has no {', '.join(unexpected[:4])}"
+            + (" ..." if len(unexpected) > 4 else "")
+        )
     return "; ".join(parts) or None
 
 
@@ -264,11 +274,15 @@ def load_checkpoint(
             f"({type(error).__name__}: {reason}){where}. Train again to write a new one."
         ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: this file is not a tutor checkpoint "
-                              "(it has no 'format: tutor-checkpoint' entry)")
+        raise CheckpointError(
+            f"{path}: this file is not a tutor checkpoint "
+            "(it has no 'format: tutor-checkpoint' entry)"
+        )
     if int(data.get("version", 0)) > VERSION:
-        raise CheckpointError(f"{path}: the checkpoint has format version {data.get('version')}, "
-                              f"newer than this tutor understands ({VERSION}); update tutor")
+        raise CheckpointError(
+            f"{path}: the checkpoint has format version {data.get('version')}, "
+            f"newer than this tutor understands ({VERSION}); update tutor"
+        )
     state = data.get("model_state")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path}: the checkpoint holds no model weights")
@@ -291,8 +305,9 @@ def load_checkpoint(
         try:
             optimizer.load_state_dict(data["optimizer_state"])
         except (ValueError, KeyError, RuntimeError) as error:
-            raise CheckpointError(f"{path}: the optimizer state does not fit this optimizer "
-                                  f"({error})") from None
+            raise CheckpointError(
+                f"{path}: the optimizer state does not fit this optimizer ({error})"
+            ) from None
     return Checkpoint(
         path=path,
         epoch=int(data.get("epoch", 0)),

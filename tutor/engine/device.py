@@ -29,8 +29,10 @@ class DeviceInfo:
 
     @property
     def torch_device(self) -> torch.device:
-        return torch.device(self.type, self.index) if self.index is not None else torch.device(
-            self.type
+        return (
+            torch.device(self.type, self.index)
+            if self.index is not None
+            else torch.device(self.type)
         )
 
     @property

@@ -79,9 +79,7 @@ class Metrics:
         return data
 
 
-def confusion_matrix(
-    y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int
-) -> torch.Tensor:
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Counts as a ``(num_classes, num_classes)`` int64 tensor, rows = true class.
 
     One ``bincount`` over ``true * C + pred`` instead of a Python loop over samples.
@@ -202,8 +200,8 @@ def evaluate(
             preds: list[torch.Tensor] = []
             out_dim = None
             for start in range(0, n, batch_size):
-                xb = x[start:start + batch_size]
-                yb = y[start:start + batch_size]
+                xb = x[start : start + batch_size]
+                yb = y[start : start + batch_size]
                 if input_scale != 1.0:
                     xb = xb * input_scale
                 out = model(xb)  # (B, C) logits / log-probs, or (B, 1) for regression
@@ -223,8 +221,13 @@ def evaluate(
         # F.mse_loss(reduction="sum") sums every output element: divide by all of them,
         # which for (N, 1) targets is the number of samples.
         per = n * int(y[0].numel())
-        return Metrics(task=task, n=n, loss=float(loss_sum) / per, mse=float(sq_sum) / per,
-                       mae=float(abs_sum) / per)
+        return Metrics(
+            task=task,
+            n=n,
+            loss=float(loss_sum) / per,
+            mse=float(sq_sum) / per,
+            mae=float(abs_sum) / per,
+        )
     mean_loss = float(loss_sum) / n
     k = len(classes) if classes else int(out_dim or 0)
     if out_dim is not None and out_dim > k:

@@ -302,7 +302,9 @@ def _parse_arguments(
         else [
             p.name
             for p in usable
-            if (p.default is inspect.Parameter.empty or p.name in _REQUIRED_ARGS.get(layer_type, ()))
+            if (
+                p.default is inspect.Parameter.empty or p.name in _REQUIRED_ARGS.get(layer_type, ())
+            )
             and p.kind != p.KEYWORD_ONLY
             and p.name not in bound
         ]

@@ -91,28 +91,38 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
-            raise TrainError(f"unknown optimizer {self.optimizer!r}: choose "
-                             f"{' or '.join(OPTIMIZERS)}")
+            raise TrainError(
+                f"unknown optimizer {self.optimizer!r}: choose {' or '.join(OPTIMIZERS)}"
+            )
         if self.loss not in LOSSES:
             raise TrainError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         _check_lr(self.lr)
         _check_batch_size(self.batch_size)
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
-            raise TrainError(f"the number of epochs must be a whole number of at least 1, "
-                             f"got {self.epochs!r}")
+            raise TrainError(
+                f"the number of epochs must be a whole number of at least 1, got {self.epochs!r}"
+            )
         if not _is_number(self.momentum) or not 0 <= self.momentum < 1:
-            raise TrainError(f"momentum must be between 0 (plain SGD) and just below 1, "
-                             f"got {self.momentum!r}; 0.9 is a common choice")
-        if not _is_number(self.input_scale) or self.input_scale == 0 or not math.isfinite(
-            self.input_scale
+            raise TrainError(
+                f"momentum must be between 0 (plain SGD) and just below 1, "
+                f"got {self.momentum!r}; 0.9 is a common choice"
+            )
+        if (
+            not _is_number(self.input_scale)
+            or self.input_scale == 0
+            or not math.isfinite(self.input_scale)
         ):
             raise TrainError(f"input_scale must be a non-zero number, got {self.input_scale!r}")
         if self.target not in TARGETS:
-            raise TrainError(f"unknown target {self.target!r}: choose labels (the dataset's "
-                             "answers) or inputs (an autoencoder reproduces its input)")
+            raise TrainError(
+                f"unknown target {self.target!r}: choose labels (the dataset's "
+                "answers) or inputs (an autoencoder reproduces its input)"
+            )
         if self.target == "inputs" and self.loss != "mse":
-            raise TrainError("with target: inputs the model reproduces its input, so the loss "
-                             "is mse (the mean squared error per pixel)")
+            raise TrainError(
+                "with target: inputs the model reproduces its input, so the loss "
+                "is mse (the mean squared error per pixel)"
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TrainError(f"seed must be a whole number, got {self.seed!r}")
 
@@ -378,8 +388,9 @@ class Trainer:
             checkpoint_every: save every N epochs (and always after the last one).
         """
         if data.task not in TASKS:
-            raise TrainError(f"unknown task {data.task!r}: the data must be one of "
-                             f"{', '.join(TASKS)}")
+            raise TrainError(
+                f"unknown task {data.task!r}: the data must be one of {', '.join(TASKS)}"
+            )
         self.config = config
         # An autoencoder (target: inputs) is a regression onto the input's own pixels.
         self.task = "regression" if config.target == "inputs" else data.task
@@ -479,15 +490,21 @@ class Trainer:
         does not fit the data fails now, with a message, not deep in the loop."""
         cfg, task = self.config, self.task
         if task == "classification" and cfg.loss == "mse":
-            raise TrainError("the loss 'mse' is for predicting numbers (regression); for "
-                             "classes use cross_entropy")
+            raise TrainError(
+                "the loss 'mse' is for predicting numbers (regression); for "
+                "classes use cross_entropy"
+            )
         if task == "regression" and cfg.loss != "mse":
-            raise TrainError(f"the loss '{cfg.loss}' is for classes; this dataset predicts "
-                             "numbers (regression), so use mse")
+            raise TrainError(
+                f"the loss '{cfg.loss}' is for classes; this dataset predicts "
+                "numbers (regression), so use mse"
+            )
         if cfg.loss == "nll" and not isinstance(_last_leaf(self.model), nn.LogSoftmax):
-            raise TrainError("the loss 'nll' expects log-probabilities: end the model with "
-                             "LogSoftmax (dim: 1), or use cross_entropy, which applies "
-                             "log-softmax itself")
+            raise TrainError(
+                "the loss 'nll' expects log-probabilities: end the model with "
+                "LogSoftmax (dim: 1), or use cross_entropy, which applies "
+                "log-softmax itself"
+            )
         x = self._x[:2]
         y = x if cfg.target == "inputs" else self._y[:2]
         was_training = self.model.training
@@ -610,9 +627,12 @@ class Trainer:
             # The target is the input as the model sees it: scaled like the training inputs.
             split = TensorSplit(split.x, split.x * self.config.input_scale)
         return evaluate(
-            self.model, split, self.task,
+            self.model,
+            split,
+            self.task,
             classes=tuple(getattr(self.data, "classes", ()) or ()) or None,
-            loss=self.config.loss, input_scale=self.config.input_scale,
+            loss=self.config.loss,
+            input_scale=self.config.input_scale,
         )
 
     def _run(self) -> TrainResult:
@@ -656,11 +676,11 @@ class Trainer:
                         return self._stopped(result, epoch, step, started)
                     lo = step * bs
                     if order is None:
-                        xb = x[lo:lo + bs]  # a view, no copy
+                        xb = x[lo : lo + bs]  # a view, no copy
                         # an autoencoder learns to give back its own input
-                        yb = xb if autoencode else y[lo:lo + bs]
+                        yb = xb if autoencode else y[lo : lo + bs]
                     else:
-                        idx = order[lo:lo + bs]
+                        idx = order[lo : lo + bs]
                         xb = x[idx]  # (B, C, H, W) gathered on the device
                         yb = xb if autoencode else y[idx]  # (B,)
                     out = model(xb)  # (B, C, H, W) -> (B, classes) logits
@@ -686,8 +706,9 @@ class Trainer:
                         window = window_sum / max(seen - emitted_seen, 1)
                         emitted_seen = seen
                         self._check_loss(window, epoch, step + 1)
-                        self._emit(StepFinished(epoch, step + 1, window,
-                                                samples_before + seen, seen / n))
+                        self._emit(
+                            StepFinished(epoch, step + 1, window, samples_before + seen, seen / n)
+                        )
                 train_s = monotonic() - epoch_start - (self._paused_s - paused_before)
                 samples_before += n
                 rest = n - emitted_seen
@@ -699,8 +720,10 @@ class Trainer:
                 self._check_loss(train_loss, epoch, steps)
                 if self.validate:
                     val_metrics = self._evaluate(getattr(self.data, "val", None))
-                    if val_metrics is not None and val_metrics.loss is not None and not (
-                        math.isfinite(val_metrics.loss)
+                    if (
+                        val_metrics is not None
+                        and val_metrics.loss is not None
+                        and not (math.isfinite(val_metrics.loss))
                     ):
                         raise _Diverged(epoch, steps, val_metrics.loss)
                 event = EpochFinished(
@@ -752,7 +775,12 @@ class Trainer:
         assert self.checkpoint_dir is not None
         path = checkpoint_path(self.checkpoint_dir, epoch)
         return save_checkpoint(
-            path, self.model, self.optimizer, epoch, spec=self.spec, config=self.config,
+            path,
+            self.model,
+            self.optimizer,
+            epoch,
+            spec=self.spec,
+            config=self.config,
             extra={
                 "dataset": getattr(self.data, "name", None),
                 "train_loss": event.train_loss,
@@ -774,7 +802,9 @@ class Trainer:
 
     def _diverged(self, result: TrainResult, d: _Diverged, started: float) -> TrainResult:
         event = TrainingDiverged(
-            d.epoch, d.step, d.loss,
+            d.epoch,
+            d.step,
+            d.loss,
             divergence_explanation(d.loss, self._lr, d.epoch, d.step, self._first_loss),
         )
         result.state = self._state = "diverged"
@@ -790,12 +820,16 @@ def _on_device(split: Any, device: torch.device) -> Any:
     return TensorSplit(split.x.to(device), split.y.to(device))
 
 
-def _explain_runtime_error(error: RuntimeError, device: torch.device, batch_size: int) -> TrainError:
+def _explain_runtime_error(
+    error: RuntimeError, device: torch.device, batch_size: int
+) -> TrainError:
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
     if "out of memory" in text.lower() or isinstance(error, torch.OutOfMemoryError):
-        return OutOfMemory(f"{device} ran out of memory at batch size {batch_size}: try a "
-                          f"smaller batch size such as {max(1, batch_size // 4)} ({first})")
+        return OutOfMemory(
+            f"{device} ran out of memory at batch size {batch_size}: try a "
+            f"smaller batch size such as {max(1, batch_size // 4)} ({first})"
+        )
     return TrainError(f"training failed: {first}")
 
 
@@ -823,6 +857,12 @@ def fit_tensors(
         val=TensorSplit(*val) if val is not None else None,
         task=task,
     )
-    trainer = Trainer(model, data, config, device=device or x.device, on_event=on_event,
-                      progress_interval=progress_interval)
+    trainer = Trainer(
+        model,
+        data,
+        config,
+        device=device or x.device,
+        on_event=on_event,
+        progress_interval=progress_interval,
+    )
     return trainer.run()

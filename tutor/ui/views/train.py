@@ -184,14 +184,7 @@ class TrainView(StepView):
         for old in self.query(".trained-forward"):
             old.remove()
         self.draw_status()
-        self.run_worker(
-            self._train,
-            name="train",
-            group="train",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.in_thread(self._train, "train")
 
     def _train(self) -> Any:
         """The training run, in a thread. Events go back with post_message.
@@ -218,25 +211,14 @@ class TrainView(StepView):
 
     def _run_on(self, session: Any) -> Any:
         from tutor.engine.checkpoint import checkpoint_dir
-        from tutor.engine.train import TrainConfig, Trainer
+        from tutor.engine.train import Trainer
 
         step = self.step
         assert isinstance(step, TrainStep)
         data = self.load_dataset()
         spec = self.lesson_file.specs[step.model]
         model = session.fresh_model(spec, seed=step.seed)
-        config = TrainConfig(
-            optimizer=step.optimizer,
-            lr=self.lr,
-            momentum=step.momentum,
-            batch_size=self.batch_size,
-            epochs=self.epochs,
-            loss=step.loss,
-            seed=step.seed,
-            input_scale=step.input_scale,
-            full_batch=step.full_batch,
-            target=step.target,
-        )
+        config = step.config(lr=self.lr, batch_size=self.batch_size, epochs=self.epochs)
         self.device_label = session.device.label
         trainer = Trainer(
             model,
@@ -511,14 +493,7 @@ class TrainView(StepView):
             xlabel=self.tr("train.epoch"),
         )
         size = self.query_one("#train-plot", ChartView).chart_size(PLOT_HEIGHT)
-        self.run_worker(
-            lambda: chart_lines(chart, *size),
-            name="plot",
-            group="plot",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.in_thread(lambda: chart_lines(chart, *size), "plot")
 
     def language_changed(self) -> None:
         self.draw_settings()
