@@ -31,3 +31,24 @@ def test_engine_sources_do_not_mention_textual():
         spec = info.module_finder.find_spec(info.name)  # type: ignore[union-attr]
         source = open(spec.origin, encoding="utf-8").read()  # noqa: SIM115
         assert "import textual" not in source and "from textual" not in source, info.name
+
+
+def test_app_module_loads_no_torch():
+    """The first frame is drawn while torch loads in the background."""
+    loaded = _modules_after(
+        "import tutor.ui.app, tutor.ui.screens.lessons, tutor.ui.screens.player\n"
+        "import tutor.course.lesson, tutor.course.discover, tutor.course.progress"
+    )
+    assert "textual" in loaded
+    assert not {m for m in loaded if m == "torch" or m.startswith("torch.")}
+
+
+def test_ui_sources_do_no_tensor_math():
+    """The UI hands numbers to the engine and draws what comes back."""
+    import tutor.ui
+
+    for info in pkgutil.walk_packages(tutor.ui.__path__, "tutor.ui."):
+        spec = info.module_finder.find_spec(info.name)  # type: ignore[union-attr]
+        source = open(spec.origin, encoding="utf-8").read()  # noqa: SIM115
+        for forbidden in ("import torch", "from torch", ".detach(", ".tolist(", "torch.no_grad"):
+            assert forbidden not in source, f"{info.name} contains {forbidden!r}"

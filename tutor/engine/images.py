@@ -90,3 +90,19 @@ def normalized_picture(x: torch.Tensor) -> Picture:
     t = x.detach().float().cpu()
     low, high = float(t.min()), float(t.max())
     return picture((t - low) / (high - low) if high > low else torch.zeros_like(t))
+
+
+def weight_maps(module: torch.nn.Module, filters: int = 8) -> list[Heatmap]:
+    """A layer's weight as heatmaps: one for a Linear (out, in) matrix, one per filter
+    (channels averaged) for the first ``filters`` of a convolution; none otherwise."""
+    weight = getattr(module, "weight", None)
+    if not isinstance(weight, torch.Tensor):
+        return []
+    w = weight.detach()
+    if w.dim() == 2:  # (out, in)
+        return [heatmap(w, max_h=24, max_w=56)]
+    if w.dim() == 4:  # (FN, C, FH, FW) -> (FN, FH, FW)
+        maps = w[:filters].mean(dim=1)
+        scale = float(maps.abs().max()) or 1.0
+        return [heatmap(m, scale=scale) for m in maps]
+    return []

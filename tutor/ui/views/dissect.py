@@ -103,11 +103,9 @@ class DissectView(StepView):
     # ----------------------------------------------------------------- engine work
 
     def compute(self) -> DissectResult:
-        import torch
-
         from tutor.engine.dissect import dissect
         from tutor.engine.edit import EditError, resize_layer
-        from tutor.engine.images import heatmap
+        from tutor.engine.images import weight_maps
 
         step = self.step
         assert isinstance(step, DissectStep)
@@ -132,14 +130,7 @@ class DissectView(StepView):
         names = spec.child_names()
         rows = []
         for record, notes in zip(result.layers, result.notes, strict=True):
-            maps = []
-            weight = getattr(record.module, "weight", None)
-            if isinstance(weight, torch.Tensor) and weight.dim() == 2:
-                maps = [heatmap(weight, max_h=24, max_w=56)]  # (out, in)
-            elif isinstance(weight, torch.Tensor) and weight.dim() == 4:
-                filters = weight.detach()[:8].mean(dim=1)  # (FN, FH, FW), channels averaged
-                scale = float(filters.abs().max()) or 1.0
-                maps = [heatmap(f, scale=scale) for f in filters]
+            maps = weight_maps(record.module)
             width_index = names.index(record.path) if record.path in names else None
             if width_index is not None and spec.layers[width_index].type not in (
                 "Linear",

@@ -70,30 +70,22 @@ class PlotView(StepView):
         return chart_lines(Chart(parts), width, height)
 
     def _fits(self, step: PlotStep, series: list[Any]) -> PlotResult:
-        from tutor.engine.metrics import curve_xs, fit_curve
-        from tutor.engine.train import fit_tensors
+        from tutor.engine.fits import fit_regression, points
 
         session = self.session()
         data = self.load_dataset(step.dataset)
         everything = data.split("all") if data.all is not None else data.train
-        x, y = everything.x, everything.y  # (N, 1) each
         fits = []
         for fit in step.fits:
             spec = self.lesson_file.specs[fit.model]
             model = session.fresh_model(spec, seed=fit.seed)
-            config = fit.config()
-            result = fit_tensors(
-                model, x, y, config, task="regression", device=session.device.torch_device
+            done = fit_regression(
+                model, everything.x, everything.y, fit.config(), device=session.device.torch_device
             )
-            xs = curve_xs(x)
-            ys = fit_curve(model, xs, fit.input_scale)
-            loss = result.history[-1].train_loss if result.history else float("nan")
-            params = {n: p.detach().flatten().cpu().tolist() for n, p in model.named_parameters()}
             label = localize(fit.label, self.lang) if fit.label else fit.model
-            fits.append(FitLine(label, xs, ys, loss, params))
-            session.set_trained((self.lesson_id, fit.model), spec, model, result)
-        points = (x.reshape(-1).cpu().tolist(), y.reshape(-1).cpu().tolist())
-        return PlotResult(series=series, points=points, fits=fits)
+            fits.append(FitLine(label, done.xs, done.ys, done.loss, done.parameters))
+            session.set_trained((self.lesson_id, fit.model), spec, model, done.result)
+        return PlotResult(series=series, points=points(everything.x, everything.y), fits=fits)
 
     def on_resize(self) -> None:
         """The chart is built for a width: rebuild it (not the fits) when that changes."""
