@@ -86,8 +86,22 @@ def test_progress_bar_mode_prints_epochs_and_test_metrics(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     spec = _spec(tmp_path, MLP, "mlp.yaml")
-    assert main(["train", spec, "--dataset", "mnist-5k", "--epochs", "1", "--no-checkpoint",
-                 "--batch-size", "128"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                spec,
+                "--dataset",
+                "mnist-5k",
+                "--epochs",
+                "1",
+                "--no-checkpoint",
+                "--batch-size",
+                "128",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "epoch 1/1" in out and "val acc" in out
     assert "test: accuracy" in out and "checkpoint:" not in out
@@ -133,8 +147,11 @@ def test_ctrl_c_stops_cleanly_with_exit_130(
 
 
 def test_usage_problems_exit_1_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    odd = _spec(tmp_path, "name: odd\ninput: [5]\nlayers:\n  - Linear: {in_features: 5, "
-                          "out_features: 2}\n", "odd.yaml")
+    odd = _spec(
+        tmp_path,
+        "name: odd\ninput: [5]\nlayers:\n  - Linear: {in_features: 5, out_features: 2}\n",
+        "odd.yaml",
+    )
     assert main(["train", odd, "--json"]) == 1
     assert "choose one with --dataset" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "missing.yaml")]) == 1
@@ -144,3 +161,14 @@ def test_usage_problems_exit_1_with_a_message(tmp_path: Path, capsys: pytest.Cap
     assert "takes one sample as (1, 28, 28)" in capsys.readouterr().err
     assert main(["train", mlp, "--dataset", "mnist-5k", "--lr", "-1"]) == 1
     assert "learning rate must be a positive" in capsys.readouterr().err
+
+
+def test_lesson_train_settings_are_the_defaults(capsys: pytest.CaptureFixture[str]):
+    lesson = Path(__file__).resolve().parents[2] / "lessons" / "05-fashion-mlp.yaml"
+    code = main(
+        ["train", str(lesson), "--model", "mlp", "--epochs", "1", "--json", "--no-checkpoint"]
+    )
+    assert code == 0
+    epoch = json.loads(capsys.readouterr().out.splitlines()[0])
+    # 05-fashion-mlp trains with SGD at lr 0.1, batch 64; --epochs still wins.
+    assert (epoch["lr"], epoch["batch_size"], epoch["epochs"]) == (0.1, 64, 1)

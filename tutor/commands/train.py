@@ -124,9 +124,32 @@ def _dump(obj: dict[str, Any]) -> None:
     print(json.dumps({k: _json_number(v) for k, v in obj.items()}), flush=True)
 
 
-def _pick_dataset(args: argparse.Namespace, input_shape: tuple[int, ...]) -> str:
+def _lesson_train_step(path: Path, model: str) -> tuple[Any, str | None]:
+    """A lesson's first train step for ``model`` and its dataset, if ``path`` is a lesson.
+
+    Its settings (optimizer, learning rate, batch size, epochs, loss) become the
+    defaults, so ``tutor train LESSON --model M`` trains as the lesson does.
+    """
+    from tutor.course.lesson import read_lesson
+    from tutor.course.schema import TrainStep
+
+    lesson_file = read_lesson(path)
+    lesson = lesson_file.lesson
+    if lesson is None or not lesson.models:
+        return None, None
+    for step in lesson.steps:
+        if isinstance(step, TrainStep) and step.model == model:
+            return step, step.dataset or lesson.dataset
+    return None, lesson.dataset
+
+
+def _pick_dataset(
+    args: argparse.Namespace, input_shape: tuple[int, ...], lesson_dataset: str | None = None
+) -> str:
     if args.dataset:
         return str(args.dataset)
+    if lesson_dataset:
+        return lesson_dataset
     name = DEFAULT_DATASETS.get(tuple(input_shape))
     if name is None:
         shape = ", ".join(str(v) for v in input_shape)
@@ -170,7 +193,9 @@ def _fit_shape(data: Any, input_shape: tuple[int, ...]) -> Any:
     )
 
 
-def _config(args: argparse.Namespace, task: str, dataset: str, model: Any) -> Any:
+def _config(
+    args: argparse.Namespace, task: str, dataset: str, model: Any, lesson_step: Any = None
+) -> Any:
     from tutor.engine.train import TrainConfig, default_loss
 
     base: dict[str, Any] = {"seed": args.seed}
@@ -184,6 +209,9 @@ def _config(args: argparse.Namespace, task: str, dataset: str, model: Any) -> An
         base.update(loss=default_loss(model, task), momentum=0.9)
         if args.target == "inputs":
             base.update(target="inputs", loss="mse")
+    if lesson_step is not None:
+        base.update(lesson_step.config().as_dict())
+        base["seed"] = args.seed
     given = {
         "epochs": args.epochs,
         "lr": args.lr,
@@ -217,7 +245,8 @@ def run(args: argparse.Namespace) -> int:
 
     device = resolve_device(getattr(args, "device", None) or device_request())
     spec = load_model_file(path, args.model_name)
-    dataset_name = _pick_dataset(args, spec.input)
+    lesson_step, lesson_dataset = _lesson_train_step(path, spec.name)
+    dataset_name = _pick_dataset(args, spec.input, lesson_dataset)
     downloads = _DownloadBar()
     try:
         with warnings.catch_warnings():
@@ -233,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     data = _fit_shape(data, spec.input)
     model = build_model(spec, device.torch_device, seed=args.seed)
-    config = _config(args, data.task, getattr(data, "name", dataset_name), model)
+    config = _config(args, data.task, getattr(data, "name", dataset_name), model, lesson_step)
 
     view = _JsonView() if args.json else _RichView(config, data, device.label, spec.name)
     trainer = Trainer(
