@@ -67,7 +67,6 @@ class TutorApp(App[None]):
         self._session: Session | None = None
         self._session_error: str | None = None
         self._session_ready = threading.Event()
-        self.engine_notice: str | None = None
         self._last_input = time.monotonic()
         self.lesson_index: dict[Path, LessonFile] = {}
         """Lessons read by the list screen, by resolved path (checked ones are reused)."""
@@ -121,7 +120,6 @@ class TutorApp(App[None]):
         self.set_interval(15, self._collect_when_idle)
         self.device_label = message.device_label
         if message.notice:
-            self.engine_notice = message.notice
             self.notify(message.notice, severity="warning", timeout=10)
 
     def _collect_when_idle(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -246,6 +246,3 @@ class LessonScreen(Screen[None]):
             if isinstance(binding, Binding):
                 out.append((binding.key, binding.description))
         return out
-
-    def current(self) -> tuple[Any, int]:
-        return self.lesson_file, self.index
