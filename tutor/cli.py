@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from tutor import __version__
-from tutor.config import DEVICE_CHOICES, LANGUAGES
+from tutor.config import DEVICE_CHOICES
+from tutor.locales import LANGUAGES
 from tutor.errors import TutorError
 
 COMMANDS = ("validate", "dissect", "train", "data", "open")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir, user_data_dir
 
+from tutor.locales import normalize_language
+
 APP_NAME = "tutor"
-LANGUAGES = ("en", "ko")
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -38,10 +39,8 @@ def offline() -> bool:
 
 def language() -> str:
     """The interface and lesson language from ``TUTOR_LANG`` (``en`` unless it says ``ko``)."""
-    value = (_env("TUTOR_LANG") or "en").lower()
     # Accept locale-style values such as ko_KR.UTF-8.
-    value = value.split("_")[0].split(".")[0].split("-")[0]
-    return value if value in LANGUAGES else "en"
+    return normalize_language(_env("TUTOR_LANG"))
 
 
 def device_request() -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from tutor.config import LANGUAGES
+from tutor.locales import ENGLISH_NAMES, LANGUAGES
 from tutor.course.facts import FactContext, FactError, Shape, parse_fact, placeholders, same_value
 from tutor.course.schema import (
     STEP_KINDS,
@@ -43,9 +43,6 @@ from tutor.course.yamlsafe import DataPath, Locator, Problem, YamlError, load_fi
 
 if TYPE_CHECKING:
     from tutor.engine.spec import ModelSpec
-
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
-
 
 @dataclass
 class LessonFile:
@@ -340,7 +337,7 @@ def _check_structure(
                 continue
             missing = [lang for lang in required if lang not in text]
             if missing and have:
-                names = " and ".join(f"{LANGUAGE_NAMES[m]} ({m})" for m in missing)
+                names = " and ".join(f"{ENGLISH_NAMES[m]} ({m})" for m in missing)
                 problems.append(
                     locator.problem(
                         path,

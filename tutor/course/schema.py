@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
-from tutor.config import LANGUAGES
+from tutor.locales import LANGUAGES
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

@@ -26,7 +26,7 @@ from tutor.config import Settings
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
 from tutor.ui.commands import TutorCommands
-from tutor.ui.i18n import t
+from tutor.locales import t
 from tutor.ui.messages import DeviceFellBack, EngineFailed, EngineStarted
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tutor.course.schema import localize
-from tutor.ui.i18n import t
+from tutor.locales import t
 
 if TYPE_CHECKING:
     from tutor.ui.app import TutorApp

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from tutor.ui.i18n import t
+from tutor.locales import t
 from tutor.ui.views.base import describe_error
 
 if TYPE_CHECKING:

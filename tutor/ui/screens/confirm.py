@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tutor.ui.i18n import t
+from tutor.locales import t
 
 
 class ConfirmScreen(ModalScreen[bool]):

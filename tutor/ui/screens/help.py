@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tutor.ui.i18n import t
+from tutor.locales import t
 
 GLOBAL_KEYS = [
     ("q", "key.quit"),

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tutor.course.schema import localize
-from tutor.ui.i18n import t
+from tutor.locales import t
 from tutor.ui.messages import LessonsChecked, LessonsDiscovered
 
 if TYPE_CHECKING:

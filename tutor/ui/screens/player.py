@@ -15,7 +15,7 @@ from textual.widgets import Footer, LoadingIndicator, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.course.schema import localize
-from tutor.ui.i18n import t
+from tutor.locales import t
 from tutor.ui.messages import DataInUse
 from tutor.ui.views.base import describe_error
 

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.errors import TutorError
-from tutor.ui.i18n import t
+from tutor.locales import t
 from tutor.ui.messages import DataInUse
 
 if TYPE_CHECKING:

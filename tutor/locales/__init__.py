@@ -1,0 +1,50 @@
+"""One string catalog per language, for the app and for the engine's learner messages.
+
+``t("train.status", "ko", epoch=1, ...)`` formats one string. Catalogs are plain
+dictionaries in ``tutor/locales/<lang>.py`` with the same keys (a test checks that, and
+that every key is used somewhere). The list of languages lives here and only here.
+
+No torch and no Textual: the engine, the course layer and the app all import this.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+LANGUAGES: tuple[str, ...] = ("en", "ko")
+"""Language codes, in the order the app cycles through them."""
+
+NATIVE_NAMES: dict[str, str] = {"en": "English", "ko": "한국어"}
+"""Each language's name in itself: what a language switch shows."""
+
+ENGLISH_NAMES: dict[str, str] = {"en": "English", "ko": "Korean"}
+"""Each language's name in English: for validation messages written in English."""
+
+DEFAULT_LANGUAGE = "en"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """The catalog of ``lang`` (English for an unknown code)."""
+    code = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    module = importlib.import_module(f"tutor.locales.{code}")
+    return module.STRINGS
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The string ``key`` in ``lang`` (English when missing there), formatted with ``values``."""
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key, key)
+    return text.format(**values) if values else text
+
+
+def next_language(lang: str) -> str:
+    """The language after ``lang`` in :data:`LANGUAGES` (what the language key switches to)."""
+    i = LANGUAGES.index(lang) if lang in LANGUAGES else -1
+    return LANGUAGES[(i + 1) % len(LANGUAGES)]
+
+
+def normalize_language(value: str | None) -> str:
+    """``ko_KR.UTF-8`` → ``ko``; anything unknown → English."""
+    code = (value or "").lower().split("_")[0].split(".")[0].split("-")[0]
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
