@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from tutor import __version__
 from tutor.config import DEVICE_CHOICES
-from tutor.locales import LANGUAGES
 from tutor.errors import TutorError
+from tutor.locales import LANGUAGES
 
 COMMANDS = ("validate", "dissect", "train", "data", "open")
 # Global options that take a value, so that `tutor --lang ko 04-fashion-mlp` is parsed right.

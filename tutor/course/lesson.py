@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from tutor.locales import ENGLISH_NAMES, LANGUAGES
 from tutor.course.facts import FactContext, FactError, Shape, parse_fact, placeholders, same_value
 from tutor.course.schema import (
     STEP_KINDS,
@@ -40,6 +39,7 @@ from tutor.course.schema import (
     TrainStep,
 )
 from tutor.course.yamlsafe import DataPath, Locator, Problem, YamlError, load_file
+from tutor.locales import ENGLISH_NAMES, LANGUAGES
 
 if TYPE_CHECKING:
     from tutor.engine.spec import ModelSpec

@@ -25,8 +25,8 @@ from textual.worker import Worker, WorkerState
 from tutor.config import Settings
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
-from tutor.ui.commands import TutorCommands
 from tutor.locales import t
+from tutor.ui.commands import TutorCommands
 from tutor.ui.messages import DeviceFellBack, EngineFailed, EngineStarted
 
 if TYPE_CHECKING:
