@@ -75,7 +75,7 @@ async def run(epochs: int) -> None:
                 await asyncio.sleep(0.5)
                 # navigate a little while it trains, as a learner would
                 app._driver.send_message(__import__("textual").events.Key("l", "l"))
-            data = app.session.loaded_datasets()["fashion-mnist"]
+            data = app.context.engine.session.loaded_datasets()["fashion-mnist"]
             print(f"data in use: {data.name}, {len(data.train):,} train images")
             print(f"state {view.state}, epochs {view.result.epochs_done if view.result else 0}")
             end = status("VmRSS")

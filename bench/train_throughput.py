@@ -36,9 +36,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tutor.engine.config import TrainConfig
 from tutor.engine.data import load_dataset
 from tutor.engine.device import resolve_device
-from tutor.engine.train import TensorData, TensorSplit, TrainConfig, Trainer
+from tutor.engine.tensordata import TensorData, TensorSplit
+from tutor.engine.train import Trainer
 
 BATCH = 64
 LR = 0.01

@@ -21,9 +21,9 @@ class TutorError(Exception):
 
     def __init__(self, *args: Any, key: str | None = None, **values: Any) -> None:
         if key is not None and not args:
-            from tutor.locales import t
+            from tutor.locales import DEFAULT_LANGUAGE, t
 
-            args = (t(key, "en", **values),)
+            args = (t(key, DEFAULT_LANGUAGE, **values),)
         super().__init__(*args)
         self.key = key
         self.values = values

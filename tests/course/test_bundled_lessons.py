@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tutor.cli import main
-from tutor.course.discover import bundled_lessons_dir, discover, find_lesson
+from tutor.course.catalog import bundled_lessons_dir, discover, find_lesson
 from tutor.course.lesson import load_lesson
-from tutor.course.schema import STEP_KINDS
+from tutor.course.steps import STEP_KINDS
 
 LESSONS = sorted((Path(__file__).resolve().parents[2] / "lessons").glob("*.yaml"))
 

@@ -11,8 +11,9 @@ import torch
 
 from tests.ui.conftest import FIXTURE_LESSONS
 from tests.ui.helpers import screen_flat, settle
+from tutor.engine.config import OutOfMemory, TrainConfig
 from tutor.engine.device import DeviceInfo
-from tutor.engine.train import OutOfMemory, TrainConfig, Trainer
+from tutor.engine.train import Trainer
 from tutor.ui.app import TutorApp
 
 LESSON = str(FIXTURE_LESSONS / "all-kinds.yaml")
@@ -66,7 +67,7 @@ async def test_disk_full_while_saving_progress_keeps_the_old_file(monkeypatch, i
 def test_disk_full_while_saving_a_checkpoint_does_not_stop_training(tmp_path: Path, monkeypatch):
     monkeypatch.setattr("tutor.engine.checkpoint.atomic_write_bytes", _disk_full)
     x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
-    from tutor.engine.train import TensorData, TensorSplit
+    from tutor.engine.tensordata import TensorData, TensorSplit
 
     data = TensorData(TensorSplit(x, y), TensorSplit(x[:8], y[:8]), classes=("a", "b"))
     events: list[object] = []
@@ -110,13 +111,13 @@ async def test_cuda_out_of_memory_falls_back_to_cpu_with_a_notice(monkeypatch):
     app = TutorApp(lesson=LESSON)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        app.session.device = _FakeGpu("cuda", 0, "Fake GPU", "auto")
+        app.context.engine.session.device = _FakeGpu("cuda", 0, "Fake GPU", "auto")
         await goto(pilot, "train")
         await pilot.press("s")
         await settle(pilot)
         view = app.screen.view
         assert view.state == "finished" and calls["n"] == 2
-        assert app.session.device.type == "cpu"
+        assert app.context.engine.session.device.type == "cpu"
         messages = [str(n.message) for n in app._notifications]
         assert any("ran out of memory" in m and "Training again on cpu" in m for m in messages)
         assert "device: cpu" in screen_flat(app)

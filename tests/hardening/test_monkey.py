@@ -122,8 +122,8 @@ async def test_monkey(size: tuple[int, int], seed: int):
                 trained += getattr(view, "state", None) in ("running", "paused")
             if i == COUNT // 4:
                 baseline = rss()
-        if app.session is not None:
-            app.session.stop_all()
+        if app.context.engine.session is not None:
+            app.context.engine.session.stop_all()
         await settle(pilot, rounds=60)
         assert not busy_workers(app)
         growth = rss() - baseline

@@ -52,5 +52,5 @@ async def test_walk_lesson(path: Path, size: tuple[int, int], lang: str, train: 
             await pilot.press("n")
             await settle(pilot)
         assert app.screen.index == n - 1
-    record = app.progress.get(lesson.id)
+    record = app.context.progress.get(lesson.id)
     assert record.furthest == n - 1

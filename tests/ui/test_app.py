@@ -47,7 +47,7 @@ async def test_enter_opens_where_the_learner_left_and_escape_returns():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         first = app.screen.entries[0]
-        app.progress.visit(first.id, 2)
+        app.context.progress.visit(first.id, 2)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LessonScreen)
@@ -133,8 +133,11 @@ async def test_quit_during_training_asks_then_stops_the_worker():
         view = app.screen.view
         view.batch_size = 1  # slow enough to quit in the middle of an epoch
         await pilot.press("s")
-        while view.trainer is None:  # the worker thread creates it
+        for _ in range(400):  # the worker thread creates it (a failure shows as an error)
+            if view.trainer is not None or view.error_message:
+                break
             await pilot.pause(0.05)
+        assert view.error_message is None and view.trainer is not None
         trainer = view.trainer
         assert trainer.state in ("idle", "running")
         await app.run_action("quit_app")

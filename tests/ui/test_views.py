@@ -178,7 +178,7 @@ async def test_train_runs_shows_falling_loss_and_ends_with_accuracy():
         assert "confusion matrix" in text
         assert "The trained model, on one test sample:" in text
         # The next steps use the trained weights.
-        session = app.session
+        session = app.context.engine.session
         assert session.trained((view.lesson_id, "mlp")) is not None
 
 
@@ -223,7 +223,7 @@ async def test_quiz_choice_and_number_are_checked_and_recorded():
         await pilot.press("down", "enter")  # first option is highlighted; go to B
         text = screen_flat(app)
         assert "✔ Correct." in text and "One score per class." in text
-        assert app.progress.get("all-kinds").quiz["quiz-choice"].correct is True
+        assert app.context.progress.get("all-kinds").quiz["quiz-choice"].correct is True
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"157000", "enter")
@@ -231,7 +231,7 @@ async def test_quiz_choice_and_number_are_checked_and_recorded():
         await pilot.press("backspace", "enter")
         text = screen_flat(app)
         assert "✘ Not quite." in text and "The answer is 157,000." in text
-        record = app.progress.get("all-kinds").quiz["quiz-number"]
+        record = app.context.progress.get("all-kinds").quiz["quiz-number"]
         assert record.answer == 15700.0 and record.correct is False
 
 

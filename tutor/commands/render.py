@@ -8,18 +8,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tutor.engine.build import fmt_shape
-
-
-def _compact(shape: Any, batch: str | None = None) -> str:
-    """``(N,16,5,5)``: tuple notation without spaces, so tables stay narrow."""
-    return fmt_shape(shape, batch).replace(", ", ",")
+from tutor.text import shape_text
 
 
 def _shape(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(_compact(s, "N") for s in value)
-    return _compact(value, "N") if value else "—"
+    """``(N,16,5,5)``: without spaces, so tables stay narrow; ``—`` for no shape."""
+    return shape_text(value, "N", compact=True) if value else "—"
 
 
 def _si(value: int) -> str:
@@ -50,7 +44,7 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
         indent = " " * max(layer.depth - 1, 0)
         name = Text(f"{indent}{layer.path} ", style="bold")
         name.append(layer.type, style="cyan")
-        weights = " ".join(_compact(v) for v in layer.param_shapes.values())
+        weights = " ".join(shape_text(v, compact=True) for v in layer.param_shapes.values())
         table.add_row(
             str(i),
             name,
@@ -78,5 +72,5 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
         console.print(lines, end="")
     console.print(
         f"total params {result.trace.total_params:,}  ·  trainable {result.trace.trainable_params:,}"
-        f"  ·  mult-adds {result.trace.total_mult_adds:,}  ·  input {fmt_shape(result.trace.input_shape)}"
+        f"  ·  mult-adds {result.trace.total_mult_adds:,}  ·  input {shape_text(result.trace.input_shape, 'N')}"
     )

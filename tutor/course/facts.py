@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.errors import TutorError
+from tutor.text import suggest
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
@@ -103,28 +104,21 @@ def parse_fact(text: str) -> FactRef:
         raise FactError(f"'{ref}': datasets have no layers")
     if kind == "model" and word is None and attr not in MODEL_ATTRS:
         raise FactError(
-            f"'{ref}': a model has no fact '{attr}'{_suggest(attr, MODEL_ATTRS)}; "
+            f"'{ref}': a model has no fact '{attr}'{suggest(attr, MODEL_ATTRS)}; "
             f"choose from {', '.join(MODEL_ATTRS)}"
         )
     if kind == "model" and word == "layer" and attr not in LAYER_ATTRS:
         raise FactError(
-            f"'{ref}': a layer has no fact '{attr}'{_suggest(attr, LAYER_ATTRS)}; "
+            f"'{ref}': a layer has no fact '{attr}'{suggest(attr, LAYER_ATTRS)}; "
             f"choose from {', '.join(LAYER_ATTRS)}"
         )
     if kind == "dataset" and attr not in DATASET_ATTRS + DATASET_SIZE_ATTRS:
         allowed = DATASET_ATTRS + DATASET_SIZE_ATTRS
         raise FactError(
-            f"'{ref}': a dataset has no fact '{attr}'{_suggest(attr, allowed)}; "
+            f"'{ref}': a dataset has no fact '{attr}'{suggest(attr, allowed)}; "
             f"choose from {', '.join(allowed)}"
         )
     return FactRef(ref, kind, name, attr, layer=layer)
-
-
-def _suggest(word: str, choices: tuple[str, ...]) -> str:
-    from difflib import get_close_matches
-
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def placeholders(text: str) -> list[str]:
@@ -195,7 +189,8 @@ class FactContext:
     datasets: Mapping[str, Any] = field(default_factory=dict)
     _dry: dict[str, Any] = field(default_factory=dict)
 
-    def _dry_run(self, name: str) -> Any:
+    def dry_run(self, name: str) -> Any:
+        """The dry run of model ``name`` at batch 1 (cached): its shapes and counts."""
         if name not in self._dry:
             from tutor.engine.build import dry_run
 
@@ -219,11 +214,11 @@ class FactContext:
         if ref.name not in self.specs:
             names = tuple(self.specs)
             raise FactError(
-                f"'{ref.text}': this lesson has no model '{ref.name}'{_suggest(ref.name, names)}"
+                f"'{ref.text}': this lesson has no model '{ref.name}'{suggest(ref.name, names)}"
                 + (f"; its models: {', '.join(names)}" if names else "")
             )
         spec = self.specs[ref.name]
-        dry = self._dry_run(ref.name)
+        dry = self.dry_run(ref.name)
         if ref.layer is None:
             values: dict[str, Callable[[], Any]] = {
                 "params": lambda: dry.total_params,
@@ -237,7 +232,7 @@ class FactContext:
         if ref.layer not in names:
             raise FactError(
                 f"'{ref.text}': model '{ref.name}' has no layer '{ref.layer}'"
-                f"{_suggest(ref.layer, tuple(names))}; its layers: {', '.join(names)}"
+                f"{suggest(ref.layer, tuple(names))}; its layers: {', '.join(names)}"
             )
         index = names.index(ref.layer)
         record = dry.layers[index]
@@ -263,7 +258,7 @@ class FactContext:
         if ref.name not in dataset_names():
             names = tuple(dataset_names())
             raise FactError(
-                f"'{ref.text}': there is no dataset '{ref.name}'{_suggest(ref.name, names)}; "
+                f"'{ref.text}': there is no dataset '{ref.name}'{suggest(ref.name, names)}; "
                 f"datasets: {', '.join(names)}"
             )
         info = dataset_info(ref.name)

@@ -50,7 +50,7 @@ def load_model_file(path: Path | str, model: str | None = None, check: bool = Tr
                 )
             model = names[0]
         if model not in models:
-            from tutor.engine.spec import suggest
+            from tutor.text import suggest
 
             raise ProblemsFound(
                 [

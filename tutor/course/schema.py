@@ -22,11 +22,15 @@ module imports no torch.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 
-from tutor.locales import LANGUAGES
+from tutor.engine.config import TrainConfig
+from tutor.locales import DEFAULT_LANGUAGE, LANGUAGES
+
+_DEFAULTS = TrainConfig()
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -60,7 +64,7 @@ def localize(text: str | dict[str, str] | None, lang: str) -> str:
         return ""
     if isinstance(text, str):
         return text
-    return text.get(lang) or text.get("en") or next(iter(text.values()), "")
+    return text.get(lang) or text.get(DEFAULT_LANGUAGE) or next(iter(text.values()), "")
 
 
 class _Strict(BaseModel):
@@ -68,32 +72,36 @@ class _Strict(BaseModel):
 
 
 class TrainSettings(_Strict):
-    """How to train: shared by the train step and the plot step's fits."""
+    """How to train: shared by the train step, the code step and the plot step's fits.
 
-    optimizer: Literal["sgd", "adam"] = "sgd"
-    lr: float = Field(0.01, gt=0, le=1000)
-    momentum: float = Field(0.0, ge=0, lt=1)
-    batch_size: int = Field(64, ge=1, le=65536)
-    epochs: int = Field(3, ge=1, le=100000)
-    loss: Literal["cross_entropy", "nll", "mse"] = "cross_entropy"
-    input_scale: float = Field(1.0, gt=0)
+    The defaults are the engine's (:class:`tutor.engine.config.TrainConfig`), so a
+    lesson, the app and ``tutor train`` never disagree on them.
+    """
+
+    optimizer: Literal["sgd", "adam"] = _DEFAULTS.optimizer  # type: ignore[assignment]
+    lr: float = Field(_DEFAULTS.lr, gt=0, le=1000)
+    momentum: float = Field(_DEFAULTS.momentum, ge=0, lt=1)
+    batch_size: int = Field(_DEFAULTS.batch_size, ge=1, le=65536)
+    epochs: int = Field(_DEFAULTS.epochs, ge=1, le=100000)
+    loss: Literal["cross_entropy", "nll", "mse"] = _DEFAULTS.loss  # type: ignore[assignment]
+    input_scale: float = Field(_DEFAULTS.input_scale, gt=0)
     """Multiply inputs by this first (the thermometer lesson scales t_u by 0.1)."""
-    full_batch: bool = False
+    full_batch: bool = _DEFAULTS.full_batch
     """One step per epoch on the whole training split, as the thermometer fit does."""
-    target: Literal["labels", "inputs"] = "labels"
+    target: Literal["labels", "inputs"] = _DEFAULTS.target  # type: ignore[assignment]
     """What the model should output: the labels, or its own inputs (an autoencoder)."""
-    seed: int = 0
+    seed: int = _DEFAULTS.seed
 
-    def config(self, **overrides: Any) -> Any:
-        """These settings as the engine's ``TrainConfig`` (imports torch), with changes."""
-        from tutor.engine.train import TrainConfig
-
+    def config(self, **overrides: Any) -> TrainConfig:
+        """These settings as the engine's :class:`TrainConfig`, with changes."""
         fields = {name: getattr(self, name) for name in TrainSettings.model_fields}
         return TrainConfig(**{**fields, **overrides})
 
 
 class StepBase(_Strict):
-    """Fields every step has."""
+    """Fields every step has. Each step kind subclasses it (``tutor/course/steps/``)."""
+
+    kind: str
 
     id: str | None = None
     """Optional, unique within the lesson: progress and quiz answers are keyed by it."""
@@ -113,217 +121,16 @@ class StepBase(_Strict):
             )
         return value
 
+    def texts(self) -> Iterator[tuple[tuple[str | int, ...], str | dict[str, str]]]:
+        """Every text of the step that a learner reads, with its path inside the step.
 
-class TextStep(StepBase):
-    """Markdown, with computed facts such as ``{{ model.mlp.params }}`` filled in."""
-
-    kind: Literal["text"]
-    body: LocalText | None = None
-    include: str | None = None
-    """A Markdown file beside the lesson, used as the body (``{en: a.md, ko: a.ko.md}``)."""
-
-    @model_validator(mode="after")
-    def _body_or_include(self) -> TextStep:
-        if self.body is None and self.include is None and self.text is None:
-            raise ValueError("a text step needs 'body' (Markdown) or 'include' (a file)")
-        return self
-
-
-class SamplesStep(StepBase):
-    """A grid of dataset images with their labels and class names."""
-
-    kind: Literal["samples"]
-    dataset: str | None = None
-    split: Literal["train", "val", "test"] = "train"
-    count: int = Field(12, ge=1, le=64)
-    start: int = Field(0, ge=0)
-
-
-class DissectStep(StepBase):
-    """A model's layer table: shapes with the batch dimension, weights, counts."""
-
-    kind: Literal["dissect"]
-    model: str
-    batch: int = Field(32, ge=1, le=4096)
-    layer: str | int | None = None
-    """The layer selected at first (name or index)."""
-
-
-class ForwardStep(StepBase):
-    """One sample through a model: every layer's output, down to the logits."""
-
-    kind: Literal["forward"]
-    model: str
-    dataset: str | None = None
-    split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
-    shift: int = Field(0, ge=-8, le=8)
-    """Shift the image this many pixels right (the translation experiment)."""
-
-
-class SoftmaxStep(StepBase):
-    """Logits -> exp -> sum -> probabilities -> argmax -> loss for the true label."""
-
-    kind: Literal["softmax"]
-    logits: list[float] | None = None
-    """Example logits, or leave out and name a model and a sample."""
-    label: int | None = Field(None, ge=0)
-    classes: list[LocalText] | None = None
-    model: str | None = None
-    dataset: str | None = None
-    split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _source(self) -> SoftmaxStep:
-        if (self.logits is None) == (self.model is None):
-            raise ValueError("a softmax step needs either 'logits' (with 'label') or 'model'")
-        if self.logits is not None:
-            if len(self.logits) < 2 or len(self.logits) > 100:
-                raise ValueError("'logits' needs between 2 and 100 numbers")
-            if self.label is None:
-                raise ValueError("with 'logits', give 'label': the index of the true class")
-            if self.label >= len(self.logits):
-                raise ValueError(
-                    f"'label' {self.label} is not an index of the {len(self.logits)} logits"
-                )
-            if self.classes is not None and len(self.classes) != len(self.logits):
-                raise ValueError(
-                    f"'classes' has {len(self.classes)} names for {len(self.logits)} logits"
-                )
-        return self
-
-
-class TrainStep(StepBase, TrainSettings):
-    """Live training: curves, accuracy, speed; then metrics and the trained model."""
-
-    kind: Literal["train"]
-    model: str
-    dataset: str | None = None
-
-
-class Term(_Strict):
-    """One unit of a composed curve: ``a · fn(w · x + b)``."""
-
-    fn: Literal["tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "identity", "step"]
-    w: float = 1.0
-    b: float = 0.0
-    a: float = 1.0
-
-
-class Curve(_Strict):
-    """A sum of units, each an activation of a shifted, scaled input."""
-
-    label: LocalText | None = None
-    terms: list[Term] = Field(min_length=1, max_length=32)
-    c: float = 0.0
-
-
-class Fit(TrainSettings):
-    """A model trained on a regression dataset and drawn over its points."""
-
-    model: str
-    label: LocalText | None = None
-    optimizer: Literal["sgd", "adam"] = "sgd"
-    loss: Literal["cross_entropy", "nll", "mse"] = "mse"
-    full_batch: bool = True
-    epochs: int = Field(1000, ge=1, le=100000)
-    """A full-batch fit takes one step per epoch, so it needs many."""
-
-
-FUNCTIONS = ("tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "softmax", "identity", "step")
-
-
-class PlotStep(StepBase):
-    """Activation functions and their sums, or models fitted to a regression dataset."""
-
-    kind: Literal["plot"]
-    functions: list[Literal[FUNCTIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
-    curves: list[Curve] = Field(default_factory=list)
-    x: tuple[float, float] = (-4.0, 4.0)
-    dataset: str | None = None
-    fits: list[Fit] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _something(self) -> PlotStep:
-        if not (self.functions or self.curves or self.fits):
-            raise ValueError("a plot step needs 'functions', 'curves' or 'fits'")
-        if self.x[0] >= self.x[1]:
-            raise ValueError(f"'x' must be [low, high] with low < high, got {list(self.x)}")
-        return self
-
-
-class QuizStep(StepBase):
-    """A question with choices, or with a numeric answer that may be computed."""
-
-    kind: Literal["quiz"]
-    question: LocalText
-    choices: list[LocalText] | None = None
-    correct: int | None = Field(None, ge=0)
-    """Index of the right choice."""
-    answer: float | None = None
-    """A numeric answer typed by the author (prefer answer_fact)."""
-    answer_fact: str | None = None
-    """A computed fact as the answer, e.g. ``model.mlp.layer.fc1.params``."""
-    tolerance: float = Field(0.0, ge=0)
-    explanation: LocalText | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> QuizStep:
-        numeric = self.answer is not None or self.answer_fact is not None
-        if self.choices is not None:
-            if numeric:
-                raise ValueError("a quiz has either 'choices' or a numeric answer, not both")
-            if len(self.choices) < 2:
-                raise ValueError("a quiz needs at least two choices")
-            if self.correct is None:
-                raise ValueError("give 'correct': the index of the right choice (0 is the first)")
-            if self.correct >= len(self.choices):
-                raise ValueError(
-                    f"'correct' is {self.correct} but there are only {len(self.choices)} "
-                    f"choices (0 to {len(self.choices) - 1})"
-                )
-        elif not numeric:
-            raise ValueError(
-                "a quiz needs 'choices' with 'correct', or 'answer'/'answer_fact' for a number"
-            )
-        return self
-
-
-class CodeStep(StepBase):
-    """The plain PyTorch code of a model, and of its training when settings are given."""
-
-    kind: Literal["code"]
-    model: str
-    dataset: str | None = None
-    train: TrainSettings | None = None
-
-
-Step = Annotated[
-    TextStep
-    | SamplesStep
-    | DissectStep
-    | ForwardStep
-    | SoftmaxStep
-    | TrainStep
-    | PlotStep
-    | QuizStep
-    | CodeStep,
-    Field(discriminator="kind"),
-]
-
-STEP_TYPES: dict[str, type[StepBase]] = {
-    "text": TextStep,
-    "samples": SamplesStep,
-    "dissect": DissectStep,
-    "forward": ForwardStep,
-    "softmax": SoftmaxStep,
-    "train": TrainStep,
-    "plot": PlotStep,
-    "quiz": QuizStep,
-    "code": CodeStep,
-}
-STEP_KINDS = tuple(STEP_TYPES)
+        Translations and placeholders are checked over these; kinds with more texts
+        (a quiz's choices) extend it.
+        """
+        for name in ("title", "text"):
+            value = getattr(self, name)
+            if value is not None:
+                yield (name,), value
 
 
 class Lesson(_Strict):
@@ -332,11 +139,13 @@ class Lesson(_Strict):
     id: str
     title: LocalText
     summary: LocalText | None = None
-    languages: list[Literal["en", "ko"]] = Field(default_factory=lambda: ["en"])
+    languages: list[str] = Field(default_factory=lambda: [DEFAULT_LANGUAGE])
     """Languages every text must be given in (``[en, ko]`` for the bundled lessons)."""
     dataset: str | None = None
     models: dict[str, Any] = Field(default_factory=dict)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[StepBase] = Field(min_length=1)
+    """Each step is an instance of its kind's schema (``tutor.course.steps``); they are
+    validated one by one when the lesson is read, each with its own location."""
     order: int | None = None
     """Position in the lesson list; by default the order of file names."""
 
@@ -348,6 +157,16 @@ class Lesson(_Strict):
                 f"lesson id {value!r} must be lowercase letters, digits, '-' or '_' "
                 "(e.g. 04-fashion-mlp)"
             )
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _check_languages(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if code not in LANGUAGES:
+                raise ValueError(
+                    f"unknown language '{code}' in 'languages': use {' or '.join(LANGUAGES)}"
+                )
         return value
 
     def step_key(self, index: int) -> str:

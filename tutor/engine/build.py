@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.spec import LayerSpec, ModelSpec, SpecError, SpecIssue
+from tutor.text import shape_text
 
 #: Default refusal threshold for parameters (a learner's laptop, not a datacentre).
 MAX_PARAMS = 200_000_000
@@ -23,15 +24,6 @@ MAX_PARAMS = 200_000_000
 MAX_ACTIVATION = 100_000_000
 
 Shape = tuple[int, ...]
-
-
-def fmt_shape(shape: Shape | list[int], batch: str | None = "N") -> str:
-    """``(N, 16, 5, 5)``: the first entry is written as ``batch`` unless it is None."""
-    items = [str(v) for v in shape]
-    if batch is not None and items:
-        items[0] = batch
-    inner = ", ".join(items)
-    return f"({inner},)" if len(items) == 1 and batch is None else f"({inner})"
 
 
 @dataclass(frozen=True)
@@ -71,12 +63,14 @@ def _count(module: nn.Module) -> int:
 def _source_of(spec: ModelSpec, index: int, shapes: list[Shape], x_shape: Shape) -> str:
     """Where the input of layer ``index`` comes from, in words."""
     if index == 0:
-        return f"the model input is {fmt_shape(x_shape)}"
+        return f"the model input is {shape_text(x_shape, 'N')}"
     prev = spec.layers[index - 1]
     prev_label = spec.layer_label(index - 1)
     if prev.type == "Flatten" and len(shapes[index - 1]) > 2:
-        return f"{fmt_shape(shapes[index - 1])} flattens to {math.prod(shapes[index - 1][1:])}"
-    return f"the previous layer, {prev_label}, gives {fmt_shape(x_shape)}"
+        return (
+            f"{shape_text(shapes[index - 1], 'N')} flattens to {math.prod(shapes[index - 1][1:])}"
+        )
+    return f"the previous layer, {prev_label}, gives {shape_text(x_shape, 'N')}"
 
 
 def _explain(
@@ -99,9 +93,9 @@ def _explain(
         want, got = module.in_features, x_shape[-1]
         if len(x_shape) > 2 and got != want and math.prod(x_shape[1:]) == want:
             return (
-                f"{label} expects {want} input features but gets {fmt_shape(x_shape)}: "
-                f"add a Flatten before it, which turns {fmt_shape(x_shape)} into "
-                f"{fmt_shape((x_shape[0], want))}",
+                f"{label} expects {want} input features but gets {shape_text(x_shape, 'N')}: "
+                f"add a Flatten before it, which turns {shape_text(x_shape, 'N')} into "
+                f"{shape_text((x_shape[0], want), 'N')}",
                 (x_shape[0], want),
             )
         return (
@@ -123,7 +117,7 @@ def _explain(
                 (x_shape[0], want, *x_shape[2:]),
             )
         return (
-            f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+            f"{label} cannot process {shape_text(x_shape, 'N')}: {_conv_too_small(module, x_shape)}",
             None,
         )
     if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
@@ -135,17 +129,20 @@ def _explain(
         )
     if isinstance(module, nn.MaxPool2d | nn.AvgPool2d | nn.MaxPool1d | nn.AvgPool1d):
         return (
-            f"{label} cannot process {fmt_shape(x_shape)}: {_conv_too_small(module, x_shape)}",
+            f"{label} cannot process {shape_text(x_shape, 'N')}: {_conv_too_small(module, x_shape)}",
             None,
         )
     if isinstance(module, nn.Unflatten):
         return (
-            f"{label} cannot reshape {fmt_shape(x_shape)} into {tuple(module.unflattened_size)}: "
+            f"{label} cannot reshape {shape_text(x_shape, 'N')} into {tuple(module.unflattened_size)}: "
             f"the sizes must multiply to {x_shape[module.dim] if -len(x_shape) <= module.dim < len(x_shape) else '?'}",
             None,
         )
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return (f"{label} fails on input {fmt_shape(x_shape)} ({layer.describe()}): {first_line}", None)
+    return (
+        f"{label} fails on input {shape_text(x_shape, 'N')} ({layer.describe()}): {first_line}",
+        None,
+    )
 
 
 def _conv_too_small(module: nn.Module, x_shape: Shape) -> str:
@@ -214,7 +211,7 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
                 issues.append(
                     SpecIssue(
                         layer.path,
-                        f"{label} would output {fmt_shape(out_shape)}"
+                        f"{label} would output {shape_text(out_shape, 'N')}"
                         f", {math.prod(out_shape[1:]):,} numbers per sample: "
                         "too large to compute here",
                     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from tutor.engine.build import dry_run, fmt_shape
+from tutor.engine.build import dry_run
+from tutor.engine.config import TrainConfig
 from tutor.engine.spec import ModelSpec
-from tutor.engine.train import TrainConfig
+from tutor.text import shape_text
 
 
 def torchvision_class(dataset: str | None) -> str | None:
@@ -75,13 +76,13 @@ def model_code(spec: ModelSpec) -> str:
         lines.append("from collections import OrderedDict")
     lines += [
         "",
-        f"# one sample is {fmt_shape(spec.input, None)}; a batch of N is "
-        f"{fmt_shape((1, *spec.input))}",
+        f"# one sample is {shape_text(spec.input)}; a batch of N is "
+        f"{shape_text((1, *spec.input), 'N')}",
     ]
     lines.append("model = nn.Sequential(OrderedDict([" if named else "model = nn.Sequential(")
     for name, call, shape in zip(spec.child_names(), calls, shapes, strict=True):
         code = f'("{name}", {call}),' if named else f"{call},"
-        comment = f"# {fmt_shape(shape.input_shape)} -> {fmt_shape(shape.output_shape)}"
+        comment = f"# {shape_text(shape.input_shape, 'N')} -> {shape_text(shape.output_shape, 'N')}"
         lines.append(f"    {code:<{width}} {comment}")
     lines.append("]))" if named else ")")
     total = sum(s.num_params for s in shapes)
@@ -106,7 +107,7 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> s
             "",
             f'train_data = datasets.{tv}(root="data", train=True, download=True, '
             "transform=ToTensor())",
-            f"image, label = train_data[0]  # image {fmt_shape(spec.input, None)}, label an int",
+            f"image, label = train_data[0]  # image {shape_text(spec.input)}, label an int",
         ]
     else:
         lines += ["", "train_data = ...  # a Dataset of (input, target) pairs"]
@@ -137,7 +138,7 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> s
         f"for epoch in range({train.epochs}):",
         "    model.train()",
         "    for inputs, targets in train_loader:",
-        f"        outputs = model(inputs{scale})  # {fmt_shape(out, 'B')}: "
+        f"        outputs = model(inputs{scale})  # {shape_text(out, 'B')}: "
         + (
             "logits, one per class"
             if train.loss != "mse"

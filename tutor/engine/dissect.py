@@ -19,10 +19,10 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from tutor.engine.build import fmt_shape
 from tutor.engine.device import DeviceInfo
 from tutor.engine.trace import LayerRecord, Trace, trace
 from tutor.errors import TutorError
+from tutor.text import shape_text
 
 #: Default input size (one sample) of torchvision classification models.
 TORCHVISION_INPUT = (3, 224, 224)
@@ -118,8 +118,8 @@ def notes_for(record: LayerRecord) -> LayerNotes:
         i, o = m.in_features, m.out_features
         formula = f"{_n(i)} × {_n(o)}" + (f" + {_n(o)}" if m.bias is not None else "")
         formula += f" = {_n(record.num_params)}"
-        x = fmt_shape(in_shape, "B") if in_shape else f"(B, {i})"
-        y = fmt_shape(out_shape, "B") if out_shape else f"(B, {o})"
+        x = shape_text(in_shape, "B") if in_shape else f"(B, {i})"
+        y = shape_text(out_shape, "B") if out_shape else f"(B, {o})"
         layout = (
             f"PyTorch weight {(o, i)} = (out, in): y = x @ W.T + b, "
             f"{x} @ ({i}, {o}) → {y}; a Keras kernel is {(i, o)} = (in, out): y = x @ W + b"
@@ -205,7 +205,7 @@ def torchvision_model(name: str) -> tuple[nn.Module, tuple[int, ...]]:
         raise ModelNotFound(f"torchvision is not available: {error}") from None
     names = tvm.list_models(module=tvm)
     if name not in names:
-        from tutor.engine.spec import suggest
+        from tutor.text import suggest
 
         raise ModelNotFound(
             f"torchvision has no classification model '{name}'{suggest(name, names)}; "

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn as nn
 
+from tutor.engine.config import TrainConfig
+from tutor.engine.events import TrainResult
 from tutor.engine.metrics import curve_xs, fit_curve
-from tutor.engine.train import TrainConfig, TrainResult, fit_tensors
+from tutor.engine.tensordata import TensorData, TensorSplit
+from tutor.engine.train import Trainer
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,38 @@ def fit_regression(
 def points(x: torch.Tensor, y: Any) -> tuple[list[float], list[float]]:
     """The data points as two lists, for a scatter plot."""
     return x.reshape(-1).cpu().tolist(), y.reshape(-1).cpu().tolist()
+
+
+def fit_tensors(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig,
+    *,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+    task: str | None = None,
+    device: torch.device | str | None = None,
+    on_event: Callable[[object], None] | None = None,
+    progress_interval: float = 0.1,
+) -> TrainResult:
+    """Train ``model`` on the tensors ``x`` and ``y`` directly (a notebook helper).
+
+    ``task`` defaults to classification for integer targets and regression otherwise;
+    ``device`` defaults to where ``x`` is.
+    """
+    if task is None:
+        task = "regression" if y.is_floating_point() else "classification"
+    data = TensorData(
+        train=TensorSplit(x, y),
+        val=TensorSplit(*val) if val is not None else None,
+        task=task,
+    )
+    trainer = Trainer(
+        model,
+        data,
+        config,
+        device=device or x.device,
+        on_event=on_event,
+        progress_interval=progress_interval,
+    )
+    return trainer.run()

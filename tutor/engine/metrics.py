@@ -18,65 +18,14 @@ over all classes, each class weighing the same.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-TASKS = ("classification", "regression")
-LOSSES = ("cross_entropy", "nll", "mse")
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """The scores of a model on one split.
-
-    For classification ``accuracy``, the per-class lists, the macro averages and
-    ``confusion`` are set and ``mse`` is None; for regression ``mse`` and ``mae`` are set
-    and the classification fields are None or empty.
-    """
-
-    task: str
-    n: int
-    """Number of samples scored."""
-    loss: float | None = None
-    """Mean loss per sample under the training loss, when one was given."""
-    accuracy: float | None = None
-    classes: tuple[str, ...] = ()
-    precision: tuple[float, ...] = ()
-    recall: tuple[float, ...] = ()
-    f1: tuple[float, ...] = ()
-    support: tuple[int, ...] = ()
-    """How many samples of each true class there are (the row sums of ``confusion``)."""
-    macro_precision: float | None = None
-    macro_recall: float | None = None
-    macro_f1: float | None = None
-    confusion: tuple[tuple[int, ...], ...] = field(default=())
-    """``confusion[true][predicted]``: counts, rows are the true class."""
-    mse: float | None = None
-    mae: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (lists, floats, ints, str)."""
-        data: dict[str, Any] = {"task": self.task, "n": self.n, "loss": self.loss}
-        if self.task == "classification":
-            data.update(
-                accuracy=self.accuracy,
-                macro_precision=self.macro_precision,
-                macro_recall=self.macro_recall,
-                macro_f1=self.macro_f1,
-                classes=list(self.classes),
-                precision=list(self.precision),
-                recall=list(self.recall),
-                f1=list(self.f1),
-                support=list(self.support),
-                confusion=[list(row) for row in self.confusion],
-            )
-        else:
-            data.update(mse=self.mse, mae=self.mae)
-        return data
+from tutor.engine.config import LOSSES, TASKS
+from tutor.engine.events import Metrics
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:

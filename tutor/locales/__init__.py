@@ -33,9 +33,16 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The string ``key`` in ``lang`` (English when missing there), formatted with ``values``."""
+    """The string ``key`` in ``lang`` (English when missing there), formatted with ``values``.
+
+    Values that are :class:`Phrase` s (engine text such as a device's description) are
+    put in ``lang`` too.
+    """
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    shown = {k: v.localized(lang) if isinstance(v, Phrase) else v for k, v in values.items()}
+    return text.format(**shown)
 
 
 def next_language(lang: str) -> str:
@@ -48,3 +55,33 @@ def normalize_language(value: str | None) -> str:
     """``ko_KR.UTF-8`` → ``ko``; anything unknown → English."""
     code = (value or "").lower().split("_")[0].split(".")[0].split("-")[0]
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Phrase(str):
+    """Catalog text that is a plain (English) string and can be shown in any language.
+
+    Engine results that a learner reads (why the offline data is in use, how to get the
+    real set) are Phrases: code that treats them as strings keeps working, and the app
+    calls :meth:`localized`. Values that are Phrases themselves are localized too.
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, /, **values: object) -> Phrase:
+        phrase = super().__new__(cls, t(key, DEFAULT_LANGUAGE, **values))
+        phrase.key = key
+        phrase.values = values
+        return phrase
+
+    def localized(self, lang: str) -> str:
+        """The text in ``lang``."""
+        values = {
+            k: v.localized(lang) if isinstance(v, Phrase) else v for k, v in self.values.items()
+        }
+        return t(self.key, lang, **values)
+
+
+def localized(text: object, lang: str) -> str:
+    """``text`` in ``lang`` when it is a :class:`Phrase`, else as it is."""
+    return text.localized(lang) if isinstance(text, Phrase) else str(text)

@@ -1,37 +1,45 @@
 """The Textual app: lesson list, lesson player, help, code and the command palette.
 
 Importing this module loads no torch: the first frame is drawn at once, while a thread
-worker imports PyTorch and picks the device in the background (:meth:`start_engine`).
-Views that need the engine wait for it inside their own workers
-(:meth:`TutorApp.wait_session`), never on the UI thread.
+worker imports PyTorch and picks the device in the background. Views that need the
+engine wait for it inside their own workers (``tutor_context(view).engine.wait()``),
+never on the UI thread.
+
+Screens and views never import this module: they share a :class:`TutorContext` and ask
+the app for things with messages (``tutor.ui.messages``), handled here.
 """
 
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from textual import events, work
-from textual.app import App
+from textual import events, on, work
+from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tutor.config import Settings
+from tutor.course.catalog import LessonCatalog
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
-from tutor.locales import t
-from tutor.ui.commands import TutorCommands
-from tutor.ui.messages import DeviceFellBack, EngineFailed, EngineStarted
-
-if TYPE_CHECKING:
-    from tutor.course.lesson import LessonFile
-    from tutor.engine.session import Session
+from tutor.locales import DEFAULT_LANGUAGE, next_language, t
+from tutor.ui.context import TutorContext
+from tutor.ui.messages import (
+    DeviceFellBack,
+    DeviceSwitchRequested,
+    EngineFailed,
+    EngineStarted,
+    LanguageChosen,
+    OpenLessonRequested,
+    QuitRequested,
+)
+from tutor.ui.palette import TutorCommands
 
 
 class TutorApp(App[None]):
@@ -41,13 +49,14 @@ class TutorApp(App[None]):
     TITLE = "tutor"
     COMMANDS = App.COMMANDS | {TutorCommands}
     BINDINGS = [
-        Binding("q", "quit_app", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
-        Binding("ctrl+l", "toggle_language", "한국어", show=False),
+        Binding("q", "quit_app", "key.quit"),
+        Binding("ctrl+q", "quit_app", "key.quit", show=False, priority=True),
+        Binding("question_mark,f1", "help", "key.help"),
+        Binding("ctrl+p", "command_palette", "key.commands", show=False),
+        Binding("ctrl+l", "toggle_language", "key.language", show=False),
     ]
 
-    language: reactive[str] = reactive("en", init=False)
+    language: reactive[str] = reactive(DEFAULT_LANGUAGE, init=False)
     """``en`` or ``ko``: the interface and lesson language."""
     device_label: reactive[str] = reactive("…", init=False)
     """The device every number is computed on, once PyTorch is loaded."""
@@ -59,17 +68,17 @@ class TutorApp(App[None]):
         settings: Settings | None = None,
     ) -> None:
         super().__init__()
-        self.settings = settings or Settings.from_env()
-        self.set_reactive(TutorApp.language, self.settings.language)
-        self.initial_lesson = lesson
-        self.lesson_dirs = [Path(d) for d in lesson_dirs]
-        self.progress = ProgressStore(self.settings.home / "progress.json")
-        self._session: Session | None = None
-        self._session_error: str | None = None
-        self._session_ready = threading.Event()
+        settings = settings or Settings.from_env()
+        self.context = TutorContext(
+            settings=settings,
+            progress=ProgressStore(settings.home / "progress.json"),
+            catalog=LessonCatalog(lesson_dirs),
+            language=settings.language,
+            initial_lesson=lesson,
+        )
+        """What screens and views share (see ``tutor.ui.context``)."""
+        self.set_reactive(TutorApp.language, settings.language)
         self._last_input = time.monotonic()
-        self.lesson_index: dict[Path, LessonFile] = {}
-        """Lessons read by the list screen, by resolved path (checked ones are reused)."""
 
     # ----------------------------------------------------------------- start-up
 
@@ -78,35 +87,19 @@ class TutorApp(App[None]):
 
         self.push_screen(LessonListScreen())
         self.start_engine()
-        if self.progress.warning:
-            self.notify(self.progress.warning, severity="warning", timeout=15)
+        if self.context.progress.warning:
+            self.notify(self.context.progress.warning, severity="warning", timeout=15)
 
     @work(thread=True, exit_on_error=False, group="engine", name="start-engine")
     def start_engine(self) -> None:
         """Import torch and choose the device, off the UI thread."""
-        try:
-            from tutor.engine.device import DeviceUnavailable
-            from tutor.engine.session import Session
-
-            notice = None
-            try:
-                session = Session(self.settings.device)
-            except DeviceUnavailable as error:
-                session = Session("auto")
-                notice = t(
-                    "engine.device_fallback",
-                    self.language,
-                    message=error.message,
-                    device=session.device.label,
-                )
-        except Exception as error:
-            self._session_error = str(error) or type(error).__name__
-            self._session_ready.set()
-            self.post_message(EngineFailed(self._session_error))
-            return
-        self._session = session
-        self._session_ready.set()
-        self.post_message(EngineStarted(session.device.label, notice))
+        engine = self.context.engine
+        engine.start(self.context.settings.device)
+        if engine.session is None:
+            assert engine.error is not None
+            self.post_message(EngineFailed(engine.error))
+        else:
+            self.post_message(EngineStarted(engine.session.device.label, engine.notice))
 
     def on_engine_started(self, message: EngineStarted) -> None:
         # torch brings hundreds of thousands of long-lived objects. Freezing them keeps
@@ -119,12 +112,18 @@ class TutorApp(App[None]):
         gc.set_threshold(young, middle, 100)
         self.set_interval(15, self._collect_when_idle)
         self.device_label = message.device_label
-        if message.notice:
-            self.notify(message.notice, severity="warning", timeout=10)
+        if message.notice is not None:
+            notice = t(
+                "engine.device_fallback",
+                self.language,
+                message=message.notice.localized(self.language),
+                device=message.device_label,
+            )
+            self.notify(notice, severity="warning", timeout=10)
 
     def _collect_when_idle(self) -> None:
         quiet = time.monotonic() - self._last_input > 5
-        if quiet and not (self._session is not None and self._session.training):
+        if quiet and not self.context.engine.training:
             gc.collect()
 
     async def on_event(self, event: events.Event) -> None:
@@ -135,28 +134,26 @@ class TutorApp(App[None]):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
-    def on_device_fell_back(self, message: DeviceFellBack) -> None:
-        self.device_label = message.device_label
-        self.notify(message.notice, severity="warning", timeout=15)
-
     def on_engine_failed(self, message: EngineFailed) -> None:
-        self.notify(
-            t("engine.failed", self.language, message=message.message), severity="error", timeout=30
-        )
+        self.notify(message.error.localized(self.language), severity="error", timeout=30)
 
-    def wait_session(self, timeout: float | None = None) -> Session:
-        """The engine session. Blocks until PyTorch is ready: call from worker threads."""
-        self._session_ready.wait(timeout)
-        if self._session is None:
-            raise TutorError(
-                t("engine.failed", self.language, message=self._session_error or "still loading")
-            )
-        return self._session
+    # ----------------------------------------------------------------- state
 
-    @property
-    def session(self) -> Session | None:
-        """The engine session if it is ready, else None (never blocks)."""
-        return self._session
+    def watch_language(self, language: str) -> None:
+        self.context.language = language
+        for screen in self.screen_stack:
+            changed = getattr(screen, "language_changed", None)
+            if changed is not None:
+                changed()
+            # The footer shows key names in the language: redraw it.
+            screen.refresh_bindings()
+
+    def watch_device_label(self, label: str) -> None:
+        self.context.device_label = label
+        for screen in self.screen_stack:
+            changed = getattr(screen, "device_changed", None)
+            if changed is not None:
+                changed()
 
     # ----------------------------------------------------------------- actions
 
@@ -167,18 +164,15 @@ class TutorApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_toggle_language(self) -> None:
-        self.language = "ko" if self.language == "en" else "en"
-
-    def watch_language(self, language: str) -> None:
-        for screen in self.screen_stack:
-            changed = getattr(screen, "language_changed", None)
-            if changed is not None:
-                changed()
+        self.language = next_language(self.language)
 
     def action_quit_app(self) -> None:
-        """Quit, asking first while a model is training."""
-        if self._session is not None and self._session.training:
+        """Quit, asking first while a model is training (every way out comes here)."""
+        if self.context.engine.training:
             from tutor.ui.screens.confirm import ConfirmScreen
+
+            if isinstance(self.screen, ConfirmScreen):
+                return
 
             def answer(yes: bool | None) -> None:
                 if yes:
@@ -188,10 +182,15 @@ class TutorApp(App[None]):
             return
         self.shutdown()
 
+    async def action_quit(self) -> None:
+        """Textual's own quit (the palette's Quit, ctrl+q) asks too while training."""
+        self.action_quit_app()
+
     def shutdown(self) -> None:
-        """Stop training (each trainer ends within one step) and exit."""
-        if self._session is not None:
-            self._session.stop_all()
+        """Stop training (each run ends within one step) and exit."""
+        session = self.context.engine.session
+        if session is not None:
+            session.stop_all()
         self.exit()
 
     def pop_screen(self) -> AwaitComplete:
@@ -206,16 +205,42 @@ class TutorApp(App[None]):
             return AwaitComplete()
         return super().pop_screen()
 
-    def open_lesson(self, path: Path, index: int | None = None) -> None:
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's palette commands, in the learner's language; Quit asks while training."""
+        lang = self.language
+        yield SystemCommand(
+            t("palette.theme", lang), t("palette.theme.help", lang), self.action_change_theme
+        )
+        yield SystemCommand(
+            t("palette.quit", lang), t("palette.quit.help", lang), self.action_quit_app
+        )
+        yield SystemCommand(t("palette.keys", lang), t("palette.keys.help", lang), self.action_help)
+
+    # ----------------------------------------------------------------- requests
+
+    @on(OpenLessonRequested)
+    def open_lesson(self, message: OpenLessonRequested) -> None:
         """Open a lesson file in the player (at the learner's last step by default)."""
         from tutor.ui.screens.player import LessonScreen
 
+        if not self.screen_stack:
+            return  # asked for while the app closes
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
-        self.push_screen(LessonScreen(path, index))
+        self.push_screen(LessonScreen(message.path, message.index))
 
-    def set_device(self, request: str) -> None:
+    @on(LanguageChosen)
+    def choose_language(self, message: LanguageChosen) -> None:
+        self.language = message.language
+
+    @on(QuitRequested)
+    def quit_requested(self) -> None:
+        self.action_quit_app()
+
+    @on(DeviceSwitchRequested)
+    def switch_device(self, message: DeviceSwitchRequested) -> None:
         """Switch the compute device (from the command palette)."""
+        request = message.device
         self.run_worker(
             lambda: self._switch_device(request),
             thread=True,
@@ -225,10 +250,15 @@ class TutorApp(App[None]):
         )
 
     def _switch_device(self, request: str) -> str:
-        session = self.wait_session()
+        session = self.context.engine.wait()
         if session.training:
-            raise TutorError("stop training before switching the device")
+            raise TutorError(key="device.busy")
         return session.set_device(request).label
+
+    @on(DeviceFellBack)
+    def device_fell_back(self, message: DeviceFellBack) -> None:
+        self.device_label = message.device_label
+        self.notify(message.notice, severity="warning", timeout=15)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -242,5 +272,7 @@ class TutorApp(App[None]):
                 refresh()
         elif event.state == WorkerState.ERROR:
             error = worker.error
-            message = error.message if isinstance(error, TutorError) else str(error)
+            message = (
+                error.localized(self.language) if isinstance(error, TutorError) else str(error)
+            )
             self.notify(message, severity="error")

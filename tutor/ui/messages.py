@@ -1,26 +1,34 @@
-"""App-wide messages: small dataclasses named for what already happened."""
+"""App-wide messages: small dataclasses named for what happened, or for what is asked.
+
+Screens and views post the ``…Requested``/``…Chosen`` ones; they bubble up to the app,
+which acts on them, so no screen or view needs to import the app.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
+from tutor.engine.events import StepFinished
+from tutor.errors import TutorError
+
 
 @dataclass
 class EngineStarted(Message):
-    """PyTorch is loaded and a device chosen; ``notice`` says if it fell back."""
+    """PyTorch is loaded and a device chosen; ``notice`` says why if it fell back."""
 
     device_label: str
-    notice: str | None = None
+    notice: TutorError | None = None
 
 
 @dataclass
 class EngineFailed(Message):
     """PyTorch could not be loaded at all."""
 
-    message: str
+    error: TutorError
 
 
 @dataclass
@@ -41,13 +49,13 @@ class LessonsChecked(Message):
 class DataInUse(Message):
     """A view loaded a dataset; the header names the data actually used."""
 
-    name: str
-    notice: str
+    data: Any
+    """The ``tutor.engine.data.Dataset`` (its name and, in any language, its notice)."""
 
 
 @dataclass
 class TrainerEvent(Message, bubble=False):
-    """An event from the training thread (StepFinished, EpochFinished, ...).
+    """An event from the training thread (``tutor.engine.events``).
 
     It does not bubble: only the train view cares, and ten a second travelling up to
     the screen would keep the screen's queue busy and delay its repaints.
@@ -60,8 +68,8 @@ class TrainerEvent(Message, bubble=False):
         # still waiting in the queue. Epoch and end events are never dropped.
         return (
             isinstance(message, TrainerEvent)
-            and type(self.event).__name__ == "StepFinished"
-            and type(message.event).__name__ == "StepFinished"
+            and isinstance(self.event, StepFinished)
+            and isinstance(message.event, StepFinished)
         )
 
 
@@ -71,3 +79,30 @@ class DeviceFellBack(Message):
 
     device_label: str
     notice: str
+
+
+@dataclass
+class OpenLessonRequested(Message):
+    """Open the lesson at ``path`` (at step ``index``, or where the learner left off)."""
+
+    path: Path
+    index: int | None = None
+
+
+@dataclass
+class LanguageChosen(Message):
+    """Switch the interface and lessons to ``language``."""
+
+    language: str
+
+
+@dataclass
+class DeviceSwitchRequested(Message):
+    """Compute on ``device`` (``cpu``, ``cuda``, ``mps``, ``auto``) from now on."""
+
+    device: str
+
+
+@dataclass
+class QuitRequested(Message):
+    """Quit (asking first while a model trains)."""

@@ -5,10 +5,10 @@ Static records only: no torch, no file access, so listing is instant.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from tutor.errors import TutorError
+from tutor.text import close_matches
 
 
 class DataError(TutorError):
@@ -227,7 +227,7 @@ def dataset_info(name: str) -> DatasetInfo:
             return info
     known = list(REGISTRY)
     candidates = known + [alias for info in REGISTRY.values() for alias in info.aliases]
-    close = difflib.get_close_matches(key, candidates, n=3, cutoff=0.6)
+    close = close_matches(key, candidates, n=3)
     # Name the canonical set for an alias, so the suggestion is something to type.
     suggestions = list(dict.fromkeys(_canonical(c) for c in close))
     hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else "."

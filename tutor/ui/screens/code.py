@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.locales import t
+from tutor.ui.context import tutor_context
 from tutor.ui.views.base import describe_error
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 class CodeScreen(ModalScreen[None]):
     """Shows the code the engine generates for a step. Escape or c closes it."""
 
-    BINDINGS = [Binding("escape,c,q", "close", "Close")]
+    BINDINGS = [Binding("escape,c,q", "close", "key.close")]
 
     def __init__(self, lesson_file: LessonFile, index: int) -> None:
         super().__init__()
@@ -31,7 +32,7 @@ class CodeScreen(ModalScreen[None]):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        lang = getattr(self.app, "language", "en")
+        lang = tutor_context(self).language
         with VerticalScroll(id="code-box"):
             yield Static(t("code.title", lang), id="code-title")
             yield Static(id="code-body")
@@ -41,7 +42,7 @@ class CodeScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, name="code")
     def generate(self) -> str | None:
-        from tutor.course.code import step_code
+        from tutor.course.steps import step_code
 
         return step_code(self.lesson_file, self.index)
 
@@ -49,10 +50,10 @@ class CodeScreen(ModalScreen[None]):
         body = self.query_one("#code-body", Static)
         if event.state == WorkerState.SUCCESS:
             code = event.worker.result
-            lang = getattr(self.app, "language", "en")
+            lang = tutor_context(self).language
             body.update(Syntax(code, "python", word_wrap=True) if code else t("code.none", lang))
         elif event.state == WorkerState.ERROR:
-            body.update("⚠ " + describe_error(event.worker.error))
+            body.update("⚠ " + describe_error(event.worker.error, tutor_context(self).language))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,14 +9,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tutor.locales import t
+from tutor.ui.context import tutor_context
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks ``question``; dismisses with True for yes (y, Enter) and False for no (n, Escape)."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "key.yes"),
+        Binding("n,escape", "answer(False)", "key.no"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -24,7 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        lang = getattr(self.app, "language", "en")
+        lang = tutor_context(self).language
         with Vertical(id="confirm-box"):
             yield Static(self.question, id="confirm-question")
             with Horizontal(id="confirm-buttons"):

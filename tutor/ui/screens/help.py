@@ -10,10 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tutor.locales import t
+from tutor.ui.context import tutor_context
+from tutor.ui.widgets.footer import key_label
 
 GLOBAL_KEYS = [
-    ("q", "key.quit"),
-    ("?", "key.help"),
+    ("q / ctrl+q", "key.quit"),
+    ("? / F1", "key.help"),
     ("ctrl+p", "key.commands"),
     ("ctrl+l", "key.language"),
 ]
@@ -30,14 +32,14 @@ PLAYER_KEYS = [
 class HelpScreen(ModalScreen[None]):
     """A table of keys. Escape, q or ? closes it."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "key.close")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(self._table(), id="help-table")
 
     def _table(self) -> Table:
-        lang = getattr(self.app, "language", "en")
+        lang = tutor_context(self).language
         table = Table(title=t("help.title", lang), show_header=False, expand=True, box=None)
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
@@ -58,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row("", "")
                 table.add_row(f"[b]{t('help.view', lang)}[/b]", "")
                 for key, desc in keys:
-                    table.add_row(key, desc)
+                    table.add_row(key, key_label(desc, lang))
         return table
 
     def action_close(self) -> None:

@@ -11,23 +11,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tutor.course.schema import localize
 from tutor.locales import t
-from tutor.ui.messages import LessonsChecked, LessonsDiscovered
+from tutor.ui.context import TutorContext, tutor_context
+from tutor.ui.messages import LessonsChecked, LessonsDiscovered, OpenLessonRequested
+from tutor.ui.widgets.footer import TutorFooter
 
 if TYPE_CHECKING:
-    from tutor.course.discover import LessonEntry
-    from tutor.ui.app import TutorApp
+    from tutor.course.catalog import LessonEntry
 
 
 class LessonListScreen(Screen[None]):
     """Every lesson found, with title, summary, step count, progress and problems."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open", show=True),
-        Binding("ctrl+l", "app.toggle_language", "한국어"),
+        Binding("enter", "open", "key.open", show=True),
+        Binding("ctrl+l", "app.toggle_language", "key.language"),
     ]
 
     def __init__(self) -> None:
@@ -36,25 +37,25 @@ class LessonListScreen(Screen[None]):
         self.checked = False
 
     @property
-    def tutor(self) -> TutorApp:
-        return self.app  # type: ignore[return-value]
+    def ctx(self) -> TutorContext:
+        return tutor_context(self)
 
     def compose(self) -> ComposeResult:
-        lang = self.tutor.language
+        lang = self.ctx.language
         yield Static(id="list-title", classes="screen-title")
         yield Static(t("list.loading", lang), id="list-status")
         table: DataTable[Any] = DataTable(id="lessons", cursor_type="row", zebra_stripes=True)
         yield table
         with VerticalScroll(id="lesson-detail-box"):
             yield Static(id="lesson-detail")
-        yield Footer()
+        yield TutorFooter()
 
     def on_mount(self) -> None:
         self._title()
         self.discover()
 
     def _title(self) -> None:
-        lang = self.tutor.language
+        lang = self.ctx.language
         self.query_one("#list-title", Static).update(
             Text.assemble(
                 ("tutor", "bold"),
@@ -70,32 +71,17 @@ class LessonListScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="discover", exit_on_error=False)
     def discover(self) -> None:
         """Read the lessons without torch, so the list fills before PyTorch is loaded."""
-        from tutor.course.discover import discover
-
-        entries = discover(self.tutor.lesson_dirs)
-        self.post_message(LessonsDiscovered(entries))
+        self.post_message(LessonsDiscovered(self.ctx.catalog.discover()))
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check(self, entries: list[LessonEntry]) -> None:
         """Dry-run every lesson's models and resolve its facts (needs torch)."""
-        from tutor.course.lesson import check_lesson
-
-        self.tutor.wait_session()
-        for entry in entries:
-            if entry.file.lesson is not None and not entry.file.checked:
-                check_lesson(entry.file)
+        self.ctx.engine.wait()
+        self.ctx.catalog.check_all()
         self.post_message(LessonsChecked(entries))
 
     def on_lessons_discovered(self, message: LessonsDiscovered) -> None:
-        self.entries = sorted(
-            message.entries,
-            key=lambda e: (
-                e.origin != "bundled",
-                e.file.lesson.order if e.file.lesson and e.file.lesson.order is not None else 999,
-                e.file.path.name,
-            ),
-        )
-        self.tutor.lesson_index = {e.file.path.resolve(): e.file for e in self.entries}
+        self.entries = list(message.entries)
         self.fill()
         self.check(self.entries)
         self.open_initial()
@@ -107,7 +93,7 @@ class LessonListScreen(Screen[None]):
     # ----------------------------------------------------------------- display
 
     def fill(self) -> None:
-        lang = self.tutor.language
+        lang = self.ctx.language
         table = self.query_one("#lessons", DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -143,10 +129,10 @@ class LessonListScreen(Screen[None]):
         table.focus()
 
     def _progress(self, entry: LessonEntry) -> str:
-        lang = self.tutor.language
+        lang = self.ctx.language
         lesson = entry.file.lesson
         assert lesson is not None
-        record = self.tutor.progress.lessons.get(lesson.id)
+        record = self.ctx.progress.lessons.get(lesson.id)
         if record is None:
             return t("list.new", lang)
         done = len(
@@ -165,7 +151,7 @@ class LessonListScreen(Screen[None]):
         if not 0 <= row < len(self.entries):
             detail.update("")
             return
-        lang = self.tutor.language
+        lang = self.ctx.language
         entry = self.entries[row]
         lesson = entry.file.lesson
         text = Text()
@@ -198,23 +184,23 @@ class LessonListScreen(Screen[None]):
             return
         entry = self.entries[row]
         if not entry.file.ok:
-            self.notify(t("list.cannot_open", self.tutor.language), severity="warning")
+            self.notify(t("list.cannot_open", self.ctx.language), severity="warning")
             return
-        self.tutor.open_lesson(entry.file.path)
+        self.post_message(OpenLessonRequested(entry.file.path))
 
     def open_initial(self) -> None:
         """``tutor LESSON``: open it once the list is known."""
-        name = self.tutor.initial_lesson
+        name = self.ctx.initial_lesson
         if not name:
             return
-        self.tutor.initial_lesson = None
-        from tutor.course.discover import find_lesson
-
-        path = find_lesson(name, self.tutor.lesson_dirs)
+        self.ctx.initial_lesson = None
+        path = self.ctx.catalog.find(name)
         if path is None:
-            self.notify(f"no lesson '{name}' (by id or path)", severity="error", timeout=10)
+            self.notify(
+                t("list.no_such_lesson", self.ctx.language, name=name), severity="error", timeout=10
+            )
             return
-        self.tutor.open_lesson(Path(path))
+        self.post_message(OpenLessonRequested(Path(path)))
 
     def on_screen_resume(self) -> None:
         # Coming back from a lesson: progress changed.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -11,17 +11,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Markdown, Static
+from textual.widgets import LoadingIndicator, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.course.schema import localize
 from tutor.locales import t
+from tutor.ui.context import TutorContext, tutor_context
 from tutor.ui.messages import DataInUse
 from tutor.ui.views.base import describe_error
+from tutor.ui.widgets.footer import TutorFooter
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
-    from tutor.ui.app import TutorApp
     from tutor.ui.views.base import StepView
 
 
@@ -29,13 +30,13 @@ class LessonScreen(Screen[None]):
     """Plays one lesson, one step at a time, remembering where the learner is."""
 
     BINDINGS = [
-        Binding("right,n", "next", "Next"),
-        Binding("left,p", "previous", "Previous"),
-        Binding("home", "first", "First step", show=False),
-        Binding("end", "last", "Last step", show=False),
-        Binding("escape", "back", "Lessons"),
-        Binding("c", "code", "Code"),
-        Binding("ctrl+l", "app.toggle_language", "한국어", show=False),
+        Binding("right,n", "next", "key.next"),
+        Binding("left,p", "previous", "key.prev"),
+        Binding("home", "first", "key.first", show=False),
+        Binding("end", "last", "key.last", show=False),
+        Binding("escape", "back", "key.back"),
+        Binding("c", "code", "key.code"),
+        Binding("ctrl+l", "app.toggle_language", "key.language", show=False),
     ]
 
     def __init__(self, path: Path, index: int | None = None) -> None:
@@ -44,12 +45,13 @@ class LessonScreen(Screen[None]):
         self.requested_index = index
         self.lesson_file: LessonFile | None = None
         self.index = 0
-        self.data_name: str | None = None
+        self.data: Any = None
+        """The dataset the current step's view uses (named in the header)."""
         self.view: StepView | None = None
 
     @property
-    def tutor(self) -> TutorApp:
-        return self.app  # type: ignore[return-value]
+    def ctx(self) -> TutorContext:
+        return tutor_context(self)
 
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-header")
@@ -57,11 +59,10 @@ class LessonScreen(Screen[None]):
             yield Static(id="step-title")
             yield Markdown(id="step-text")
             yield LoadingIndicator(id="step-loading")
-        yield Footer()
+        yield TutorFooter()
 
     def on_mount(self) -> None:
         self.update_header()
-        self.watch(self.app, "device_label", lambda _: self.update_header(), init=False)
         self.prepare()
 
     # ----------------------------------------------------------------- loading
@@ -69,22 +70,17 @@ class LessonScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False, name="prepare")
     def prepare(self) -> LessonFile:
         """Load and check the lesson (models dry-run, facts resolved): needs torch."""
-        from tutor.course.lesson import check_lesson, read_lesson
-
-        self.tutor.wait_session()
-        known = getattr(self.tutor, "lesson_index", {}).get(self.path.resolve())
-        lesson_file = known if known is not None else read_lesson(self.path)
-        if lesson_file.lesson is not None and not lesson_file.checked:
-            check_lesson(lesson_file)
-        return lesson_file
+        self.ctx.engine.wait()
+        return self.ctx.catalog.load(self.path)
 
     @work(thread=True, exclusive=True, group="text", exit_on_error=False, name="fill-text")
     def fill_text(self, index: int, title: str, text: str) -> tuple[int, str, str]:
         """Fill the step's computed facts ({{ model.mlp.params }}) through the engine."""
-        from tutor.ui.facts import facts_for
+        from tutor.course.steps.base import ComputeContext
 
         assert self.lesson_file is not None
-        facts = facts_for(self.tutor, self.lesson_file, title, text)
+        ctx = ComputeContext(self.lesson_file, index, self.ctx.engine.wait(), self.ctx.language)
+        facts = ctx.facts(title, text)
         return index, facts.fill(title), facts.fill(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -108,14 +104,14 @@ class LessonScreen(Screen[None]):
             return
         self.query_one("#step-loading").display = False
         if not lesson_file.ok:
-            text = Text("⚠ " + t("list.cannot_open", self.tutor.language) + "\n", style="bold red")
+            text = Text("⚠ " + t("list.cannot_open", self.ctx.language) + "\n", style="bold red")
             for problem in lesson_file.problems:
                 text.append(f"{problem}\n", style="red")
             self.query_one("#step-title", Static).update(text)
             return
         self.lesson_file = lesson_file
         assert lesson_file.lesson is not None
-        record = self.tutor.progress.get(lesson_file.id)
+        record = self.ctx.progress.get(lesson_file.id)
         start = self.requested_index if self.requested_index is not None else record.current
         self.go(min(max(start, 0), len(lesson_file.lesson.steps) - 1))
 
@@ -137,13 +133,14 @@ class LessonScreen(Screen[None]):
             return  # the screen was closed meanwhile (a late palette command, a fast Escape)
         lesson = self.lesson_file.lesson
         index = min(max(index, 0), len(lesson.steps) - 1)
+        progress = self.ctx.progress
         if self.view is not None and index != self.index:
-            self.tutor.progress.complete(lesson.id, lesson.step_key(self.index))
+            progress.complete(lesson.id, lesson.step_key(self.index))
         self.index = index
-        self.data_name = None  # the new step's view names its own data
-        self.tutor.progress.visit(lesson.id, index)
-        if self.tutor.progress.save_error:
-            self.notify(self.tutor.progress.save_error, severity="warning")
+        self.data = None  # the new step's view names its own data
+        progress.visit(lesson.id, index)
+        if progress.save_error:
+            self.notify(progress.save_error, severity="warning")
         step = lesson.steps[index]
         self.show_text()
         if self.view is not None:
@@ -159,7 +156,7 @@ class LessonScreen(Screen[None]):
         """The current step's title and text in the current language, facts filled in."""
         assert self.lesson_file is not None and self.lesson_file.lesson is not None
         step = self.lesson_file.lesson.steps[self.index]
-        lang = self.tutor.language
+        lang = self.ctx.language
         title = localize(step.title, lang) if step.title else t(f"kind.{step.kind}", lang)
         self.query_one("#step-title", Static).update(Text(title, style="bold"))
         text = self.query_one("#step-text", Markdown)
@@ -178,8 +175,8 @@ class LessonScreen(Screen[None]):
             self.go(self.index + 1)
         elif self.lesson_file is not None and self.lesson_file.lesson is not None:
             lesson = self.lesson_file.lesson
-            self.tutor.progress.complete(lesson.id, lesson.step_key(self.index))
-            self.notify(t("player.end", self.tutor.language))
+            self.ctx.progress.complete(lesson.id, lesson.step_key(self.index))
+            self.notify(t("player.end", self.ctx.language))
 
     def action_previous(self) -> None:
         if self.index > 0:
@@ -203,14 +200,18 @@ class LessonScreen(Screen[None]):
     # ----------------------------------------------------------------- header
 
     def on_data_in_use(self, message: DataInUse) -> None:
-        self.data_name = message.name
+        self.data = message.data
+        self.update_header()
+
+    def device_changed(self) -> None:
+        """The app's device changed (loaded, switched, fell back): name it."""
         self.update_header()
 
     def update_header(self) -> None:
         """Step counter first: on a narrow terminal the title is what gets cut."""
         if not self.query("#lesson-header"):
             return
-        lang = self.tutor.language
+        lang = self.ctx.language
         header = Text()
         lesson = self.lesson_file.lesson if self.lesson_file else None
         if lesson is not None:
@@ -220,9 +221,9 @@ class LessonScreen(Screen[None]):
             )
             header.append(" ")
         header.append(localize(lesson.title, lang) if lesson else self.path.stem, style="bold")
-        header.append("  ·  " + t("player.device", lang, name=self.tutor.device_label), style="dim")
-        if self.data_name:
-            header.append("  ·  " + t("player.data", lang, name=self.data_name), style="dim")
+        header.append("  ·  " + t("player.device", lang, name=self.ctx.device_label), style="dim")
+        if self.data is not None:
+            header.append("  ·  " + t("player.data", lang, name=self.data.name), style="dim")
         self.query_one("#lesson-header", Static).update(header)
 
     def on_screen_resume(self) -> None:

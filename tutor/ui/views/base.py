@@ -1,10 +1,12 @@
-"""The base of every step view: engine work in a thread worker, results on the UI thread.
+"""The base of every step view: the kind's compute in a thread worker, drawing on the UI
+thread.
 
 A view implements :meth:`StepView.compute`, which runs in a thread worker (exclusive
-per view, ``exit_on_error=False``) and may call the engine, and :meth:`StepView.show`,
-which receives its result on the UI thread. Failures from any worker of the view are
-handled in one place, :meth:`StepView.on_worker_state_changed`, and shown in the view;
-the app stays up.
+per view, ``exit_on_error=False``) and calls its step kind's compute function in
+``tutor/course/steps/<kind>.py`` with a :meth:`StepView.work_context`, and
+:meth:`StepView.show`, which draws the result on the UI thread. Views do no tensor math.
+Failures from any worker of the view are handled in one place,
+:meth:`StepView.on_worker_state_changed`, and shown in the view; the app stays up.
 """
 
 from __future__ import annotations
@@ -17,22 +19,22 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.errors import TutorError
-from tutor.locales import t
+from tutor.locales import DEFAULT_LANGUAGE, t
+from tutor.ui.context import TutorContext, tutor_context
 from tutor.ui.messages import DataInUse
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
     from tutor.course.schema import StepBase
-    from tutor.engine.session import Session
-    from tutor.ui.app import TutorApp
+    from tutor.course.steps.base import ComputeContext
 
 
-def describe_error(error: BaseException | None) -> str:
+def describe_error(error: BaseException | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """A one-paragraph message for the learner; the full traceback goes to the log."""
     if error is None:
-        return "unknown error"
+        return t("error.unknown", lang)
     if isinstance(error, TutorError):
-        return error.message
+        return error.localized(lang)
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
@@ -59,8 +61,8 @@ class StepView(Vertical):
     # ----------------------------------------------------------------- context
 
     @property
-    def tutor(self) -> TutorApp:
-        return self.app  # type: ignore[return-value]
+    def ctx(self) -> TutorContext:
+        return tutor_context(self)
 
     @property
     def step(self) -> StepBase:
@@ -69,7 +71,7 @@ class StepView(Vertical):
 
     @property
     def lang(self) -> str:
-        return self.tutor.language
+        return self.ctx.language
 
     @property
     def lesson_id(self) -> str:
@@ -78,26 +80,18 @@ class StepView(Vertical):
     def tr(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
 
-    def session(self) -> Session:
-        """The engine session; blocks until PyTorch is loaded. Call from a worker only."""
-        return self.tutor.wait_session()
+    def work_context(self) -> ComputeContext:
+        """What the step kind's compute functions need; blocks until PyTorch is loaded,
+        so call it from a worker only. Datasets they load are named in the header."""
+        from tutor.course.steps.base import ComputeContext
 
-    def dataset_name(self, name: str | None = None) -> str:
-        lesson = self.lesson_file.lesson
-        chosen = name or getattr(self.step, "dataset", None) or (lesson.dataset if lesson else None)
-        if chosen is None:
-            raise TutorError("this step names no dataset")
-        return chosen
-
-    def load_dataset(self, name: str | None = None) -> Any:
-        """Load a dataset in the worker and tell the header which data is in use."""
-        data = self.session().dataset(self.dataset_name(name))
-        self.post_message(DataInUse(data.name, data.notice))
-        return data
-
-    def model_state(self, name: str) -> Any:
-        """The lesson's model ``name`` (trained if a train step trained it). Worker only."""
-        return self.session().model((self.lesson_id, name), self.lesson_file.specs[name])
+        return ComputeContext(
+            self.lesson_file,
+            self.index,
+            self.ctx.engine.wait(),
+            self.lang,
+            on_data=lambda data: self.post_message(DataInUse(data)),
+        )
 
     def has_parts(self, *selectors: str) -> bool:
         """True when the view's widgets exist: a key or a late result can arrive while
@@ -152,10 +146,10 @@ class StepView(Vertical):
                 self.show(worker.result)
             except Exception as error:  # a drawing bug must not take the app down
                 self.log.error("show failed", error)
-                self.show_error(describe_error(error))
+                self.show_error(describe_error(error, self.lang))
         elif event.state == WorkerState.ERROR:
             self.log.error(f"{worker.name} failed", worker.error)
-            self.show_error(describe_error(worker.error))
+            self.show_error(describe_error(worker.error, self.lang))
             self.worker_failed(worker)
 
     def worker_failed(self, worker: Worker[Any]) -> None:

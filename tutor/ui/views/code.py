@@ -6,6 +6,7 @@ from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from tutor.course.steps import code as kind
 from tutor.ui.views.base import StepView
 
 
@@ -18,9 +19,7 @@ class CodeView(StepView):
         yield Static(self.tr("player.working"), id="code-view")
 
     def compute(self) -> str | None:
-        from tutor.course.code import step_code
-
-        return step_code(self.lesson_file, self.index)
+        return kind.compute(self.work_context())
 
     def show(self, result: str | None) -> None:
         widget = self.query_one("#code-view", Static)
@@ -28,3 +27,6 @@ class CodeView(StepView):
             widget.update(Syntax(result, "python", word_wrap=True, background_color="default"))
         else:
             widget.update(self.tr("code.none"))
+
+
+VIEW = CodeView

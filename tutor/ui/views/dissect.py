@@ -7,7 +7,6 @@ steps); the next layer's input size follows and the parameter counts are recompu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group
@@ -17,65 +16,30 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from tutor.course.schema import DissectStep
-from tutor.ui.pixels import Lines, heatmap_lines, tile
+from tutor.course.steps import dissect as kind
+from tutor.course.steps.dissect import DissectResult, DissectStep
+from tutor.errors import TutorError
+from tutor.locales import localized
+from tutor.text import shape_text
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.pixels import Lines, heatmap_lines, tile
 
 MAX_BATCH = 4096
 
 
-def shape_text(shape: Any, batch: str | None = None) -> str:
-    """``(32, 784)``; with ``batch="N"`` the first entry is written ``N``: ``(N, 784)``.
-
-    One-element shapes keep Python's comma, ``(100,)``, as PyTorch prints them.
-    """
-    if isinstance(shape, list):
-        return " ".join(shape_text(s, batch) for s in shape)
-    if not shape:
-        return "—"
-    items = [str(v) for v in shape]
-    if batch is not None:
-        items[0] = batch
-    return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-
-
-@dataclass
-class LayerRow:
-    path: str
-    type: str
-    depth: int
-    input_shape: Any
-    output_shape: Any
-    param_shapes: dict[str, tuple[int, ...]]
-    num_params: int
-    mult_adds: int
-    formula: str | None
-    arithmetic: str | None
-    layout: str | None
-    maps: list[Any] = field(default_factory=list)
-    width_index: int | None = None
-    """Index of the spec layer this row can resize, if any."""
-
-
-@dataclass
-class DissectResult:
-    spec: Any
-    batch: int
-    rows: list[LayerRow]
-    total_params: int
-    total_mult_adds: int
-    device: str
-    message: str | None = None
+def _cell(shape: Any) -> str:
+    """A shape for a table cell; ``—`` for none (a layer without a bias)."""
+    return shape_text(shape) if shape else "—"
 
 
 class DissectView(StepView):
     """The layer table of DESIGN's dissection, live, for a lesson's model."""
 
     BINDINGS = [
-        Binding("b", "batch(2)", "Batch ×2"),
-        Binding("B", "batch(0.5)", "Batch ÷2"),
-        Binding("plus,equals_sign", "width(1)", "Wider"),
-        Binding("minus,underscore", "width(-1)", "Narrower"),
+        Binding("b", "batch(2)", "key.batch_up"),
+        Binding("B", "batch(0.5)", "key.batch_down"),
+        Binding("plus,equals_sign", "width(1)", "key.wider"),
+        Binding("minus,underscore", "width(-1)", "key.narrower"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,78 +67,19 @@ class DissectView(StepView):
     # ----------------------------------------------------------------- engine work
 
     def compute(self) -> DissectResult:
-        from tutor.engine.dissect import dissect
-        from tutor.engine.edit import EditError, resize_layer
-        from tutor.engine.images import weight_maps
-
-        step = self.step
-        assert isinstance(step, DissectStep)
-        message = None
-        spec = self.spec
-        if self.pending is not None:
-            index, width = self.pending
-            self.pending = None
-            try:
-                spec = resize_layer(spec, index, width)
-                message = self.tr("dissect.resized", layer=spec.layer_label(index), width=width)
-            except EditError as error:
-                message = "⚠ " + error.message
-        session = self.session()
-        if spec == self.lesson_file.specs[step.model]:
-            model = self.model_state(step.model).model
-        else:
-            model = session.fresh_model(spec)
-        result = dissect(
-            model, spec.input, batch_size=self.batch, device=session.device, model_name=spec.name
-        )
-        names = spec.child_names()
-        rows = []
-        for record, notes in zip(result.layers, result.notes, strict=True):
-            maps = weight_maps(record.module)
-            width_index = names.index(record.path) if record.path in names else None
-            if width_index is not None and spec.layers[width_index].type not in (
-                "Linear",
-                "Conv1d",
-                "Conv2d",
-            ):
-                width_index = None
-            rows.append(
-                LayerRow(
-                    path=record.path,
-                    type=record.type,
-                    depth=record.depth,
-                    input_shape=record.input_shape,
-                    output_shape=record.output_shape,
-                    param_shapes=record.param_shapes,
-                    num_params=record.num_params,
-                    mult_adds=record.mult_adds,
-                    formula=notes.formula,
-                    arithmetic=notes.arithmetic,
-                    layout=notes.layout,
-                    maps=maps,
-                    width_index=width_index,
-                )
-            )
-        return DissectResult(
-            spec,
-            result.batch_size,
-            rows,
-            result.trace.total_params,
-            result.trace.total_mult_adds,
-            result.device,
-            message,
-        )
+        resize, self.pending = self.pending, None
+        return kind.compute(self.work_context(), self.spec, self.batch, resize)
 
     # ----------------------------------------------------------------- display
 
     def show(self, result: DissectResult) -> None:
         self.result = result
         self.spec = result.spec
-        if result.message:
-            self.notify(
-                result.message,
-                severity="warning" if result.message.startswith("⚠") else "information",
-            )
+        if result.error:
+            self.notify("⚠ " + result.error, severity="warning")
+        elif result.resized:
+            layer, width = result.resized
+            self.notify(self.tr("dissect.resized", layer=layer, width=width))
         summary = Text()
         summary.append(self.tr("dissect.batch", n=result.batch), style="bold")
         summary.append(
@@ -207,10 +112,10 @@ class DissectView(StepView):
             table.add_row(
                 str(i),
                 name,
-                shape_text(row.input_shape),
-                shape_text(row.output_shape),
-                shape_text(row.param_shapes.get("weight", ())),
-                shape_text(row.param_shapes.get("bias", ())),
+                _cell(row.input_shape),
+                _cell(row.output_shape),
+                _cell(row.param_shapes.get("weight", ())),
+                _cell(row.param_shapes.get("bias", ())),
                 f"{row.num_params:,}" if row.num_params else "—",
                 f"{row.mult_adds:,}" if row.mult_adds else "—",
                 key=str(i),
@@ -245,13 +150,13 @@ class DissectView(StepView):
             style="dim",
         )
         for label, note in (
-            ("params", row.formula),
-            ("size", row.arithmetic),
-            ("layout", row.layout),
+            ("dissect.note.params", row.formula),
+            ("dissect.note.size", row.arithmetic),
+            ("dissect.note.layout", row.layout),
         ):
             if note:
-                text.append(f"{label}: ", style="dim")
-                text.append(note + "\n")
+                text.append(self.tr(label) + ": ", style="dim")
+                text.append(localized(note, self.lang) + "\n")
         parts: list[Any] = [text]
         if row.maps:
             weight = row.param_shapes.get("weight", ())
@@ -267,8 +172,11 @@ class DissectView(StepView):
                 if row.maps[0].source_shape != (row.maps[0].height, row.maps[0].width):
                     parts.append(
                         Text(
-                            f"(averaged down from {shape_text(weight)} to "
-                            f"{row.maps[0].height}×{row.maps[0].width})",
+                            self.tr(
+                                "dissect.averaged",
+                                shape=shape_text(weight),
+                                size=f"{row.maps[0].height}×{row.maps[0].width}",
+                            ),
                             style="dim",
                         )
                     )
@@ -288,20 +196,17 @@ class DissectView(StepView):
             self.recompute()
 
     def action_width(self, direction: int) -> None:
-        from tutor.engine.edit import width as layer_width  # light: torch is loaded by now
-
         if self.result is None:
             return
         row = self.result.rows[self.cursor]
-        if row.width_index is None:
-            self.notify(
-                self.tr("dissect.no_weights")
-                if not row.num_params
-                else f"{row.path} ({row.type}) has no width to change",
-                severity="warning",
-            )
+        try:
+            kind.check_resizable(row)
+        except TutorError as error:
+            self.notify(error.localized(self.lang), severity="warning")
             return
-        current = layer_width(self.spec, row.width_index) or 1
-        step = 1 if current < 10 else 5 if current < 50 else 10 if current < 200 else 50
-        self.pending = (row.width_index, max(1, current + direction * step))
+        assert row.width_index is not None
+        self.pending = (row.width_index, kind.resized(self.spec, row.width_index, direction))
         self.recompute()
+
+
+VIEW = DissectView

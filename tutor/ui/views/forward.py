@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
@@ -11,7 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tutor.ui.pixels import (
+from tutor.course.steps import forward as kind
+from tutor.course.steps.forward import MAX_SHIFT, ForwardResult
+from tutor.text import shape_text
+from tutor.ui.views.base import StepView
+from tutor.ui.widgets.pixels import (
     Line,
     heatmap_lines,
     picture_lines,
@@ -20,19 +23,9 @@ from tutor.ui.pixels import (
     text_line,
     tile,
 )
-from tutor.ui.strips import StripView
-from tutor.ui.views.base import StepView
+from tutor.ui.widgets.strips import StripView
 
 BAR = 24
-
-
-@dataclass(frozen=True)
-class ForwardResult:
-    view: Any
-    index: int
-    split: str
-    shift: int
-    count: int
 
 
 def bar(value: float, biggest: float, width: int = BAR) -> Text:
@@ -88,10 +81,10 @@ class ForwardView(StepView):
     """Input picture, each layer's output (maps, values, statistics), logits, units."""
 
     BINDINGS = [
-        Binding("right_square_bracket", "sample(1)", "Next sample"),
-        Binding("left_square_bracket", "sample(-1)", "Prev sample"),
-        Binding("full_stop,greater_than_sign", "shift(1)", "Shift right", show=False),
-        Binding("comma,less_than_sign", "shift(-1)", "Shift left", show=False),
+        Binding("right_square_bracket", "sample(1)", "key.sample_next"),
+        Binding("left_square_bracket", "sample(-1)", "key.sample_prev"),
+        Binding("full_stop,greater_than_sign", "shift(1)", "key.shift_right", show=False),
+        Binding("comma,less_than_sign", "shift(-1)", "key.shift_left", show=False),
     ]
 
     def __init__(self, *args: Any, model: str | None = None, **kwargs: Any) -> None:
@@ -100,7 +93,6 @@ class ForwardView(StepView):
         self.model_name = model or step.model  # type: ignore[attr-defined]
         self.sample_index = getattr(step, "sample", 0)
         self.shift = getattr(step, "shift", 0)
-        self.split = getattr(step, "split", "test")
         self.result: ForwardResult | None = None
 
     def compose(self) -> ComposeResult:
@@ -108,21 +100,7 @@ class ForwardView(StepView):
         yield StripView(id="forward-lines")
 
     def compute(self) -> ForwardResult:
-        from tutor.engine.forward import forward_view, shift_image
-
-        data = self.load_dataset()
-        split = self.split if getattr(data, self.split, None) is not None else "train"
-        count = len(data.split(split))
-        index = self.sample_index % count
-        x, label, _ = data.sample(index, split)  # (C, H, W) normalized, or (1,) a reading
-        model = self.model_state(self.model_name).model
-        if data.task != "classification":
-            view = forward_view(model, x, label=None, classes=())
-            return ForwardResult(view, index, split, 0, count)
-        image = data.image(index, split)  # (C, H, W) 0..1 for the picture
-        x, image = shift_image(x, self.shift), shift_image(image, self.shift)
-        view = forward_view(model, x, image=image, label=int(label), classes=data.classes)
-        return ForwardResult(view, index, split, self.shift, count)
+        return kind.compute(self.work_context(), self.model_name, self.sample_index, self.shift)
 
     def show(self, result: ForwardResult) -> None:
         self.result = result
@@ -164,7 +142,9 @@ class ForwardView(StepView):
             )
         if self.result.shift:
             info.append(tr("forward.shifted", n=self.result.shift) + "\n", style="yellow")
-        info.append(f"input {tuple([1, *view.input_shape])}\n", style="dim")
+        info.append(
+            self.tr("forward.input", shape=shape_text((1, *view.input_shape))) + "\n", style="dim"
+        )
         if view.image is None:
             values = ", ".join(f"{v:.4g}" for v in view.input_values[:8])
             info.append(f"x = [{values}]\n")
@@ -183,12 +163,15 @@ class ForwardView(StepView):
         for layer in view.layers:
             head = Text()
             head.append(f"{layer.path} {layer.type}", style="bold cyan")
-            head.append(f" → {tuple(layer.shape)}  ")
+            head.append(f" → {shape_text(layer.shape)}  ")
             head.append_text(stats_text(layer.stats, tr))
             lines.append(text_line(head, width))
             is_logits = bool(view.logits) and layer is view.layers[-1]
             if layer.maps:
-                cells = [(heatmap_lines(m), [f"ch {k}"]) for k, m in enumerate(layer.maps)]
+                cells = [
+                    (heatmap_lines(m), [tr("forward.channel", k=k)])
+                    for k, m in enumerate(layer.maps)
+                ]
                 lines += tile(cells, width)
             elif layer.values and len(layer.values) <= 16 and not is_logits:
                 biggest = max(abs(v) for v in layer.values) or 1.0
@@ -211,7 +194,9 @@ class ForwardView(StepView):
         if view.units:
             title = Text(tr("forward.units", layer=view.units_layer), style="bold")
             lines += render_lines(title, width)
-            cells = [(heatmap_lines(u), [f"unit {k}"]) for k, u in enumerate(view.units)]
+            cells = [
+                (heatmap_lines(u), [tr("forward.unit", k=k)]) for k, u in enumerate(view.units)
+            ]
             lines += tile(cells, width)
         self.query_one("#forward-status", Static).display = False
         self.query_one("#forward-lines", StripView).set_lines(lines)
@@ -222,5 +207,8 @@ class ForwardView(StepView):
         self.recompute()
 
     def action_shift(self, delta: int) -> None:
-        self.shift = max(-8, min(8, self.shift + delta))
+        self.shift = max(-MAX_SHIFT, min(MAX_SHIFT, self.shift + delta))
         self.recompute()
+
+
+VIEW = ForwardView

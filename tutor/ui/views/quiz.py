@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -12,7 +11,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.course.schema import QuizStep, localize
+from tutor.course.steps import quiz as kind
+from tutor.course.steps.quiz import QuizStep, QuizTexts
 from tutor.ui.views.base import StepView
 
 
@@ -28,16 +28,6 @@ class NumberInput(Input):
         if event.is_printable and (event.character or "") not in self.ALLOWED:
             # Skip Input's handler, which would swallow the key; let it reach the bindings.
             event.prevent_default()
-
-
-@dataclass(frozen=True)
-class QuizTexts:
-    """The quiz in the current language, facts filled in, and the numeric answer."""
-
-    question: str
-    choices: list[str] | None
-    explanation: str
-    expected: float | None
 
 
 class QuizView(StepView):
@@ -66,21 +56,7 @@ class QuizView(StepView):
             target.first().focus()
 
     def compute(self) -> QuizTexts:
-        """Fill facts into every text, and compute the answer when it is a fact."""
-        from tutor.ui.facts import facts_for
-
-        quiz = self.quiz
-        raw = [quiz.question, quiz.explanation, *(quiz.choices or [])]
-        facts = facts_for(self.tutor, self.lesson_file, *[localize(r, self.lang) for r in raw if r])
-
-        def text(value: Any) -> str:
-            return facts.fill(localize(value, self.lang)) if value else ""
-
-        expected = quiz.answer
-        if quiz.answer_fact is not None:
-            expected = float(facts.compute(quiz.answer_fact))
-        choices = [text(c) for c in quiz.choices] if quiz.choices is not None else None
-        return QuizTexts(text(quiz.question), choices, text(quiz.explanation), expected)
+        return kind.compute(self.work_context())
 
     def show(self, result: QuizTexts) -> None:
         self.texts = result
@@ -97,7 +73,7 @@ class QuizView(StepView):
         box.mount(widget)
         if self.has_focus or self.screen.focused is None:
             widget.focus()
-        previous = self.tutor.progress.get(self.lesson_id).quiz.get(self.step_key)
+        previous = self.ctx.progress.get(self.lesson_id).quiz.get(self.step_key)
         if previous is not None:
             self.feedback(previous.correct, previous.answer, remembered=True)
 
@@ -123,12 +99,10 @@ class QuizView(StepView):
             return
         if self.texts is None or self.texts.expected is None:
             return
-        expected = self.texts.expected
-        tolerance = self.quiz.tolerance or 1e-9 * max(1.0, abs(expected))
-        self.record(value, abs(value - expected) <= tolerance)
+        self.record(value, kind.is_right(self.quiz, self.texts, value))
 
     def record(self, answer: Any, correct: bool) -> None:
-        self.tutor.progress.answer(self.lesson_id, self.step_key, answer, correct)
+        self.ctx.progress.answer(self.lesson_id, self.step_key, answer, correct)
         self.feedback(correct, answer)
 
     def _format(self, answer: Any) -> str:
@@ -155,3 +129,6 @@ class QuizView(StepView):
         if self.texts is not None and self.texts.explanation:
             text.append("\n" + self.texts.explanation)
         self.query_one("#quiz-feedback", Static).update(text)
+
+
+VIEW = QuizView

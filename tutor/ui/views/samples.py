@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -11,41 +10,23 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tutor.course.schema import SamplesStep
-from tutor.ui.pixels import Lines, picture_lines, tile
+from tutor.course.steps import samples as kind
+from tutor.course.steps.samples import SamplesResult
+from tutor.text import shape_text
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.pixels import Lines, picture_lines, tile
 
 GAP = 2
-
-
-@dataclass(frozen=True)
-class SampleCard:
-    index: int
-    label: int
-    name: str
-    thumb: Any
-    full: Any
-    shape: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class SamplesResult:
-    cards: list[SampleCard]
-    data_name: str
-    notice: str
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    split: str
 
 
 class SamplesView(StepView):
     """A grid of thumbnails; the chosen one is drawn large with its tensor shape and label."""
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Previous sample"),
-        Binding("right", "move(0, 1)", "Next sample"),
+        Binding("up", "move(-1, 0)", "key.up", show=False),
+        Binding("down", "move(1, 0)", "key.down", show=False),
+        Binding("left", "move(0, -1)", "key.sample_prev"),
+        Binding("right", "move(0, 1)", "key.sample_next"),
     ]
 
     selected: reactive[int] = reactive(0, init=False)
@@ -61,34 +42,12 @@ class SamplesView(StepView):
         yield Static(id="samples-detail")
 
     def compute(self) -> SamplesResult:
-        from tutor.engine.images import picture
-
-        step = self.step
-        assert isinstance(step, SamplesStep)
-        data = self.load_dataset(step.dataset)
-        split = data.split(step.split)
-        count = max(0, min(step.count, len(split) - step.start))
-        cards = []
-        for i in range(step.start, step.start + count):
-            image = data.image(i, step.split)  # (C, H, W), 0..1
-            _, label, name = data.sample(i, step.split)
-            cards.append(
-                SampleCard(
-                    index=i,
-                    label=int(label),
-                    name=name,
-                    thumb=picture(image, max_h=14, max_w=16),
-                    full=picture(image),
-                    shape=tuple(image.shape),
-                )
-            )
-        return SamplesResult(
-            cards, data.name, data.notice, tuple(data.mean), tuple(data.std), step.split
-        )
+        return kind.compute(self.work_context())
 
     def show(self, result: SamplesResult) -> None:
         self.result = result
-        self.query_one("#samples-status", Static).update(Text(result.notice, style="dim"))
+        notice = result.data.notice_in(self.lang)
+        self.query_one("#samples-status", Static).update(Text(notice, style="dim"))
         self.draw()
 
     def on_resize(self) -> None:
@@ -118,7 +77,7 @@ class SamplesView(StepView):
         card = self.result.cards[self.selected]
         text = Text()
         i = card.index
-        shape = "(" + ", ".join(map(str, card.shape)) + ")"
+        shape = shape_text(card.shape)
         text.append(self.tr("samples.pair", i=i) + " → ", style="bold")
         text.append(self.tr("samples.shape", shape=shape) + "\n")
         text.append(
@@ -127,6 +86,7 @@ class SamplesView(StepView):
         mean = ", ".join(f"{m:.4f}" for m in self.result.mean)
         std = ", ".join(f"{s:.4f}" for s in self.result.std)
         text.append(self.tr("samples.norm", mean=mean, std=std) + "\n", style="dim")
+        text.append(self.tr("samples.keys") + "\n", style="dim")
         detail = Lines([*picture_lines(card.full), []])
         from rich.console import Group
 
@@ -137,3 +97,6 @@ class SamplesView(StepView):
             return
         n = len(self.result.cards)
         self.selected = min(max(self.selected + rows * self.per_row + cols, 0), n - 1)
+
+
+VIEW = SamplesView

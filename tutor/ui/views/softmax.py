@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group
@@ -12,28 +11,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tutor.course.schema import SoftmaxStep, localize
+from tutor.course.steps import softmax as kind
+from tutor.course.steps.softmax import SoftmaxResult, SoftmaxStep
 from tutor.ui.views.base import StepView
-
-
-@dataclass(frozen=True)
-class SoftmaxResult:
-    breakdown: Any
-    classes: list[str]
-    sample: int | None
-    count: int
 
 
 class SoftmaxView(StepView):
     """Every number of softmax by hand; ``+``/``−`` change the selected logit."""
 
     BINDINGS = [
-        Binding("up", "select(-1)", "Previous logit", show=False),
-        Binding("down", "select(1)", "Next logit", show=False),
-        Binding("plus,equals_sign", "nudge(0.5)", "Logit +"),
-        Binding("minus,underscore", "nudge(-0.5)", "Logit −"),
-        Binding("right_square_bracket", "sample(1)", "Next sample"),
-        Binding("left_square_bracket", "sample(-1)", "Prev sample"),
+        Binding("up", "select(-1)", "key.logit_prev", show=False),
+        Binding("down", "select(1)", "key.logit_next", show=False),
+        Binding("plus,equals_sign", "nudge(0.5)", "key.logit_up"),
+        Binding("minus,underscore", "nudge(-0.5)", "key.logit_down"),
+        Binding("right_square_bracket", "sample(1)", "key.sample_next"),
+        Binding("left_square_bracket", "sample(-1)", "key.sample_prev"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,6 +34,7 @@ class SoftmaxView(StepView):
         assert isinstance(step, SoftmaxStep)
         self.logits: list[float] | None = list(step.logits) if step.logits else None
         self.sample_index = step.sample
+        self.step_model = step.model
         self.selected = 0
         self.result: SoftmaxResult | None = None
 
@@ -49,34 +42,13 @@ class SoftmaxView(StepView):
         yield Static(self.tr("player.working"), id="softmax-body")
 
     def compute(self) -> SoftmaxResult:
-        from tutor.engine.softmax import sample_logits, softmax_breakdown
-
-        step = self.step
-        assert isinstance(step, SoftmaxStep)
-        if step.model is None:
-            assert self.logits is not None
-            names = (
-                [localize(c, self.lang) for c in step.classes]
-                if step.classes
-                else [str(k) for k in range(len(self.logits))]
-            )
-            return SoftmaxResult(softmax_breakdown(self.logits, step.label), names, None, 0)
-        data = self.load_dataset()
-        split = step.split if getattr(data, step.split, None) is not None else "train"
-        count = len(data.split(split))
-        index = self.sample_index % count
-        x, label, _ = data.sample(index, split)
-        if self.logits is None or self._sample_of_logits != index:
-            self.logits = sample_logits(self.model_state(step.model).model, x)
-            self._sample_of_logits = index
-        return SoftmaxResult(
-            softmax_breakdown(self.logits, int(label)), list(data.classes), index, count
-        )
-
-    _sample_of_logits: int | None = None
+        return kind.compute(self.work_context(), self.logits, self.sample_index)
 
     def show(self, result: SoftmaxResult) -> None:
         self.result = result
+        if self.step_model is not None:
+            # The model's logits for this sample; +/− change them from here.
+            self.logits = list(result.logits)
         self.draw()
 
     def draw(self) -> None:
@@ -127,7 +99,7 @@ class SoftmaxView(StepView):
             )
             lines.append(tr("softmax.same", nll=b.nll, ce=b.cross_entropy) + "\n")
         if self.result.sample is not None:
-            lines.append(f"sample {self.result.sample}\n", style="dim")
+            lines.append(self.tr("softmax.sample", i=self.result.sample) + "\n", style="dim")
         lines.append(tr("softmax.keys"), style="dim")
         self.query_one("#softmax-body", Static).update(Group(table, lines))
 
@@ -151,4 +123,8 @@ class SoftmaxView(StepView):
             return
         count = self.result.count if self.result else 1
         self.sample_index = (self.sample_index + delta) % max(count, 1)
+        self.logits = None  # the new sample's own logits
         self.recompute()
+
+
+VIEW = SoftmaxView

@@ -7,27 +7,37 @@ replaces an older one still queued). While it runs, torch leaves one core to the
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from tutor.course.schema import TrainStep
-from tutor.ui.messages import DeviceFellBack, TrainerEvent
-from tutor.ui.pixels import text_line
-from tutor.ui.plot import Chart, ChartView, Series, chart_lines
-from tutor.ui.strips import StripView
+from tutor.course.steps import train as kind
+from tutor.course.steps.train import BATCH_LADDER, LR_LADDER, TrainStep, ladder_step
+from tutor.engine.events import (
+    CheckpointFailed,
+    DeviceFellBack,
+    EpochFinished,
+    StepFinished,
+    TrainingDiverged,
+    TrainingFinished,
+    TrainingPaused,
+    TrainingResumed,
+    TrainingStopped,
+)
+from tutor.ui import messages
+from tutor.ui.messages import TrainerEvent
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.chart import Chart, ChartView, Series, chart_lines
+from tutor.ui.widgets.metrics import metrics_renderable
+from tutor.ui.widgets.pixels import text_line
+from tutor.ui.widgets.strips import StripView
 
-LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-BATCH_LADDER = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 STATUS_INTERVAL = 0.2
 """Seconds between two redraws of the status line and progress bar during an epoch."""
 PLOT_POINTS = 120
@@ -35,15 +45,6 @@ PLOT_HEIGHT = 14
 PLOT_INTERVAL = 0.5
 """Seconds between two redraws of the loss plot while training (its rebuild is the
 expensive part of a frame; the status line still updates at every event)."""
-
-
-def ladder_step(ladder: tuple[float, ...], value: float, direction: int) -> float:
-    """The next rung above (or below) ``value`` on a ladder of round values."""
-    if direction > 0:
-        bigger = [v for v in ladder if v > value * 1.0001]
-        return bigger[0] if bigger else value
-    smaller = [v for v in ladder if v < value * 0.9999]
-    return smaller[-1] if smaller else value
 
 
 def thin(
@@ -57,66 +58,17 @@ def thin(
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def metrics_renderable(metrics: Any, tr: Any) -> Any:
-    """Accuracy, macro scores, the per-class table and the confusion matrix."""
-    parts: list[Any] = [Text(tr("train.metrics"), style="bold")]
-    if metrics.task != "classification":
-        parts.append(Text(tr("train.mse", mse=metrics.mse or 0.0)))
-        return Group(*parts)
-    parts.append(Text(tr("train.accuracy", acc=metrics.accuracy or 0.0), style="bold green"))
-    parts.append(
-        Text(
-            tr(
-                "train.macro",
-                p=metrics.macro_precision or 0.0,
-                r=metrics.macro_recall or 0.0,
-                f=metrics.macro_f1 or 0.0,
-            )
-        )
-    )
-    per_class = Table(box=None, padding=(0, 1), header_style="bold")
-    for name in ("class", "precision", "recall", "F1", "n"):
-        per_class.add_column(name, justify="left" if name == "class" else "right")
-    for k, name in enumerate(metrics.classes):
-        per_class.add_row(
-            f"{k} {name}",
-            f"{metrics.precision[k]:.3f}",
-            f"{metrics.recall[k]:.3f}",
-            f"{metrics.f1[k]:.3f}",
-            str(metrics.support[k]),
-        )
-    parts.append(per_class)
-    parts.append(Text(tr("train.confusion"), style="bold"))
-    confusion = Table(box=None, padding=(0, 1), show_header=True, header_style="dim")
-    confusion.add_column("")
-    k = len(metrics.confusion)
-    for j in range(k):
-        confusion.add_column(str(j), justify="right")
-    biggest = max((max(row) for row in metrics.confusion if row), default=1) or 1
-    for i, row in enumerate(metrics.confusion):
-        cells = []
-        for j, count in enumerate(row):
-            level = count / biggest
-            style = ("bold green" if i == j else "red") if count else "dim"
-            if i != j and level < 0.05 and count:
-                style = "yellow"
-            cells.append(Text(str(count), style=style))
-        confusion.add_row(f"{i}", *cells)
-    parts.append(confusion)
-    return Group(*parts)
-
-
 class TrainView(StepView):
     """Start, pause and stop training; change the learning rate and batch size."""
 
     BINDINGS = [
-        Binding("s", "start", "Start"),
-        Binding("space", "pause", "Pause/resume"),
-        Binding("x", "stop", "Stop"),
-        Binding("l", "lr(1)", "LR up"),
-        Binding("L", "lr(-1)", "LR down"),
-        Binding("b", "batch(1)", "Batch ×2"),
-        Binding("B", "batch(-1)", "Batch ÷2"),
+        Binding("s", "start", "key.start"),
+        Binding("space", "pause", "key.pause"),
+        Binding("x", "stop", "key.stop"),
+        Binding("l", "lr(1)", "key.lr_up"),
+        Binding("L", "lr(-1)", "key.lr_down"),
+        Binding("b", "batch(1)", "key.batch_up"),
+        Binding("B", "batch(-1)", "key.batch_down"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,6 +92,8 @@ class TrainView(StepView):
         self._last_plot = 0.0
         self._last_status = 0.0
         self.device_label = ""
+        self.image_data = False
+        """True when the run's samples are images (the trained model is then shown on one)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="train-settings")
@@ -187,100 +141,78 @@ class TrainView(StepView):
         self.in_thread(self._train, "train")
 
     def _train(self) -> Any:
-        """The training run, in a thread. Events go back with post_message.
-
-        If the GPU runs out of memory, the session moves to the CPU, the learner is told,
-        and the run starts again there.
-        """
-        from tutor.engine.train import OutOfMemory
-
-        session = self.session()
-        try:
-            return self._run_on(session)
-        except OutOfMemory as error:
-            if session.device.type == "cpu":
-                raise
-            info = session.set_device("cpu")
-            self.device_label = info.label
-            self.post_message(
-                DeviceFellBack(
-                    info.label, self.tr("train.oom", message=error.message, device=info.label)
-                )
-            )
-            return self._run_on(session)
-
-    def _run_on(self, session: Any) -> Any:
-        from tutor.engine.checkpoint import checkpoint_dir
-        from tutor.engine.train import Trainer
-
-        step = self.step
-        assert isinstance(step, TrainStep)
-        data = self.load_dataset()
-        spec = self.lesson_file.specs[step.model]
-        model = session.fresh_model(spec, seed=step.seed)
-        config = step.config(lr=self.lr, batch_size=self.batch_size, epochs=self.epochs)
-        self.device_label = session.device.label
-        trainer = Trainer(
-            model,
-            data,
-            config,
-            device=session.device.torch_device,
-            on_event=lambda event: self.post_message(TrainerEvent(event)),
-            checkpoint_dir=checkpoint_dir(f"{self.lesson_id}-{step.model}"),
-            spec=spec,
-            reserve_core=True,
+        """The training run, in a thread; its events come back with post_message."""
+        work = self.work_context()
+        run = kind.start(
+            work,
+            lambda event: self.post_message(TrainerEvent(event)),
+            lr=self.lr,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
         )
-        self.trainer = trainer
-        session.register(trainer)
+        self.device_label = work.session.device.label
+        self.trainer = run
+        work.session.register(run)
         try:
-            result = trainer.run()
+            result = run.run()
         finally:
-            session.unregister(trainer)
-        if result.epochs_done > 0:
-            session.set_trained((self.lesson_id, step.model), spec, model, result)
+            work.session.unregister(run)
+        kind.keep(work, run, result)
+        self.image_data = kind.has_images(run)
         return result
 
     def on_trainer_event(self, message: TrainerEvent) -> None:
         event = message.event
-        kind = type(event).__name__
-        if kind == "StepFinished":
+        if isinstance(event, StepFinished):
             self.last_step = event
             self.epoch = event.epoch
             self.loss_x.append(event.epoch - 1 + event.epoch_progress)
             self.loss_y.append(event.loss)
-        elif kind == "EpochFinished":
+        elif isinstance(event, EpochFinished):
             self.last_epoch = event
             self.epoch = event.epoch
             if event.val_loss is not None:
                 self.val_x.append(float(event.epoch))
                 self.val_y.append(event.val_loss)
-        elif kind == "TrainingPaused":
+        elif isinstance(event, TrainingPaused):
             self.state = "paused"
-        elif kind == "TrainingResumed":
+        elif isinstance(event, TrainingResumed):
             self.state = "running"
-        elif kind == "TrainingDiverged":
+        elif isinstance(event, TrainingDiverged):
             self.state = "diverged"
             self.diverged = event
-        elif kind == "TrainingStopped":
+        elif isinstance(event, TrainingStopped):
             self.state = "stopped"
-        elif kind == "CheckpointFailed":
+        elif isinstance(event, CheckpointFailed):
             self.notify(event.message, severity="warning", timeout=15)
+        elif isinstance(event, DeviceFellBack):
+            self.fell_back(event)
         # Small datasets finish an epoch many times a second: only the events that end
         # or pause a run redraw at once; the others wait for the next interval.
-        final = kind in (
-            "TrainingDiverged",
-            "TrainingStopped",
-            "TrainingPaused",
-            "TrainingResumed",
-            "TrainingFinished",
+        final = isinstance(
+            event,
+            TrainingDiverged
+            | TrainingStopped
+            | TrainingPaused
+            | TrainingResumed
+            | TrainingFinished,
         )
         now = time.monotonic()
         if final or now - self._last_status >= STATUS_INTERVAL:
             self._last_status = now
             self.draw_status()
         self.draw_plot(force=final)
-        if kind == "TrainingDiverged":
+        if isinstance(event, TrainingDiverged):
             self.show_divergence()
+
+    def fell_back(self, event: DeviceFellBack) -> None:
+        """The GPU ran out of memory: the run goes on on the CPU, and so does the session."""
+        self.device_label = event.device
+        notice = self.tr("train.oom", message=event.reason, device=event.device)
+        self.post_message(messages.DeviceFellBack(event.device, notice))
+        session = self.ctx.engine.session
+        if session is not None:
+            self.in_thread(lambda: session.set_device("cpu"), "device", name="fall-back")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.SUCCESS and event.worker.name == "train":
@@ -318,7 +250,7 @@ class TrainView(StepView):
         self.query_one("#train-result", Static).update(Group(*parts))
         step = self.step
         assert isinstance(step, TrainStep)
-        if result.epochs_done > 0 and step.target == "labels" and self._image_data():
+        if result.epochs_done > 0 and step.target == "labels" and self.image_data:
             from tutor.ui.views.forward import ForwardView
 
             self.mount(
@@ -330,38 +262,15 @@ class TrainView(StepView):
                 )
             )
 
-    def _image_data(self) -> bool:
-        session = self.tutor.session
-        if session is None:
-            return False
-        data = session.loaded_datasets().get(self.dataset_name())
-        return data is not None and len(data.sample_shape) == 3
-
     def show_divergence(self) -> None:
         if not self.has_parts("#train-result"):
             return
         if self.diverged is None:
             return
-        d = self.diverged
-        if math.isnan(d.loss):
-            what = self.tr("train.diverged.nan")
-        elif math.isinf(d.loss):
-            what = self.tr("train.diverged.inf")
-        else:
-            what = self.tr("train.diverged.big", loss=d.loss)
         text = Text()
         text.append("⚠ " + self.tr("train.diverged") + "\n", style="bold red")
-        text.append(
-            self.tr(
-                "train.diverged.explain",
-                what=what,
-                epoch=d.epoch,
-                step=d.step,
-                lr=self.lr,
-                smaller=self.lr / 10,
-            ),
-            style="red",
-        )
+        text.append(self.diverged.explain(self.lang) + " ", style="red")
+        text.append(self.tr("train.diverged.keys"), style="red")
         self.query_one("#train-result", Static).update(text)
 
     # ----------------------------------------------------------------- keys
@@ -442,7 +351,7 @@ class TrainView(StepView):
                     epochs=self.epochs,
                     loss=f"{loss:.4f}" if loss is not None else "—",
                     speed=f"{speed:,.0f}" if speed else "—",
-                    device=self.device_label or self.tutor.device_label,
+                    device=self.device_label or self.ctx.device_label,
                 ),
                 style=state_style,
             )
@@ -499,3 +408,6 @@ class TrainView(StepView):
         self.draw_settings()
         self.draw_status()
         self.draw_plot(force=True)
+
+
+VIEW = TrainView

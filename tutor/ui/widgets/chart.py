@@ -3,7 +3,7 @@
 A plotext chart as a Textual widget costs about 40 ms per change on the UI thread
 (building the chart, parsing its ANSI text, laying out the styled text). Here the whole
 build happens in a worker thread: the worker gets plain lists of numbers, returns
-lines of segments, and the UI thread only slices them (see ``tutor.ui.strips``).
+lines of segments, and the UI thread only slices them (see ``tutor.ui.widgets.strips``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from tutor.ui.pixels import Line, render_lines
-from tutor.ui.strips import StripView
+from tutor.ui.widgets.pixels import Line, render_lines
+from tutor.ui.widgets.strips import StripView
 
 #: plotext's colours, cycled for the series; they read on dark and light themes.
 COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "gray")

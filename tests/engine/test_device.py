@@ -41,7 +41,7 @@ def test_explicit_devices(machine):
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("cuda:1").label == "cuda:1 (Fake GPU 1)"
     assert available_devices() == ["cuda:0", "cuda:1", "cpu"]
-    with pytest.raises(DeviceUnavailable, match="has 2 CUDA devices"):
+    with pytest.raises(DeviceUnavailable, match="has 2 CUDA device"):
         resolve_device("cuda:5")
     with pytest.raises(DeviceUnavailable, match="'mps' was requested"):
         resolve_device("mps")

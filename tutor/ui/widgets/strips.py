@@ -13,7 +13,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tutor.ui.pixels import Line
+from tutor.ui.widgets.pixels import Line
 
 
 class StripView(Widget):

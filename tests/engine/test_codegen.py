@@ -8,8 +8,8 @@ import torch
 
 from tutor.engine.build import build_model
 from tutor.engine.codegen import model_code, training_code
+from tutor.engine.config import TrainConfig
 from tutor.engine.spec import parse_spec
-from tutor.engine.train import TrainConfig
 
 SPEC = parse_spec(
     {

@@ -37,7 +37,7 @@ def test_app_module_loads_no_torch():
     """The first frame is drawn while torch loads in the background."""
     loaded = _modules_after(
         "import tutor.ui.app, tutor.ui.screens.lessons, tutor.ui.screens.player\n"
-        "import tutor.course.lesson, tutor.course.discover, tutor.course.progress"
+        "import tutor.course.lesson, tutor.course.catalog, tutor.course.progress"
     )
     assert "textual" in loaded
     assert not {m for m in loaded if m == "torch" or m.startswith("torch.")}

@@ -18,8 +18,8 @@ from tutor.engine.checkpoint import (
     spec_from_data,
     spec_to_data,
 )
+from tutor.engine.config import TrainConfig
 from tutor.engine.spec import parse_spec
-from tutor.engine.train import TrainConfig
 
 SPEC = {
     "name": "mlp",

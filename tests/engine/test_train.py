@@ -19,22 +19,21 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.checkpoint import load_checkpoint
-from tutor.engine.train import (
+from tutor.engine.config import TrainConfig, TrainError
+from tutor.engine.events import (
     EpochFinished,
     StepFinished,
-    TensorData,
-    TensorSplit,
-    TrainConfig,
-    Trainer,
-    TrainError,
     TrainingDiverged,
     TrainingFinished,
     TrainingPaused,
     TrainingResumed,
     TrainingStopped,
-    default_loss,
-    fit_tensors,
 )
+from tutor.engine.fits import fit_tensors
+from tutor.engine.preflight import last_layer_type
+from tutor.engine.rules import default_loss
+from tutor.engine.tensordata import TensorData, TensorSplit
+from tutor.engine.train import Trainer
 
 # The thermometer readings of Stevens, Antiga & Viehmann, "Deep Learning with PyTorch", ch. 5.
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -172,7 +171,7 @@ def test_the_same_seed_gives_the_same_weights():
 
 def test_adam_and_nll_after_logsoftmax():
     model = nn.Sequential(*mlp(), nn.LogSoftmax(dim=1))
-    assert default_loss(model, "classification") == "nll"
+    assert default_loss(last_layer_type(model), "classification") == "nll"
     result = Trainer(model, blobs(), TrainConfig(optimizer="adam", lr=1e-2, loss="nll",
                                                 epochs=2)).run()
     assert result.val_metrics.accuracy > 0.9
@@ -367,13 +366,13 @@ def test_config_is_checked_with_learner_messages(changes: dict, message: str):
 
 def test_models_that_do_not_fit_the_data_fail_before_training():
     data = blobs()
-    with pytest.raises(TrainError, match="needs 4 outputs"):
+    with pytest.raises(TrainError, match="its last layer needs out_features: 4"):
         Trainer(nn.Sequential(nn.Flatten(), nn.Linear(64, 3)), data, TrainConfig())
     with pytest.raises(TrainError, match="cannot take this data"):
         Trainer(nn.Sequential(nn.Flatten(), nn.Linear(784, 4)), data, TrainConfig())
-    with pytest.raises(TrainError, match="end the model with LogSoftmax"):
+    with pytest.raises(TrainError, match="must end in LogSoftmax"):
         Trainer(mlp(), data, TrainConfig(loss="nll"))
-    with pytest.raises(TrainError, match="for classes use cross_entropy"):
+    with pytest.raises(TrainError, match="is a classification dataset: use cross_entropy"):
         Trainer(mlp(), data, TrainConfig(loss="mse"))
     regression = TensorData(TensorSplit(torch.randn(8, 1), torch.randn(8, 1)), task="regression")
     with pytest.raises(TrainError, match="must match"):
@@ -391,5 +390,5 @@ def test_an_autoencoder_learns_to_reproduce_its_input():
     assert result.test_metrics.mse == pytest.approx(result.test_metrics.loss)
     with pytest.raises(TrainError, match="the loss is mse"):
         TrainConfig(target="inputs")
-    with pytest.raises(TrainError, match="each input"):
+    with pytest.raises(TrainError, match="must output its input's shape"):
         Trainer(mlp(), blobs(), config)

@@ -1,0 +1,127 @@
+"""Checking a lesson through the engine: models dry-run, steps, facts and ``expect:``.
+
+Each step kind checks its own fields (``check`` in ``tutor/course/steps/<kind>.py``);
+this module does what is the same for every lesson: the models, the lesson's dataset,
+the ``expect:`` of every step and the placeholders in every text. Loads torch.
+"""
+
+from __future__ import annotations
+
+from tutor.course.facts import FactContext, FactError, Shape, parse_fact, same_value
+from tutor.course.lesson import LessonFile
+from tutor.course.reading import lesson_texts
+from tutor.course.schema import StepBase
+from tutor.course.steps import KINDS
+from tutor.course.steps.base import CheckContext
+from tutor.course.yamlsafe import DataPath, Locator, Problem
+from tutor.text import suggest
+
+
+def check_lesson(result: LessonFile) -> LessonFile:
+    """Resolve everything through the engine and record the problems (loads torch)."""
+    from tutor.course.problems import spec_problems
+    from tutor.engine.build import dry_run
+    from tutor.engine.spec import SpecError, parse_spec
+
+    result.checked = True
+    lesson, locator = result.lesson, result.locator
+    if lesson is None or locator is None:
+        return result
+    problems = result.problems
+
+    for name, raw in lesson.models.items():
+        try:
+            spec = parse_spec(raw, name=str(name), path=("models", name))
+            dry_run(spec)
+        except SpecError as error:
+            problems += spec_problems(error, locator)
+            continue
+        result.specs[str(name)] = spec
+    broken = {str(n) for n in lesson.models} - set(result.specs)
+
+    facts = result.facts()
+    for i, step in enumerate(lesson.steps):
+        if i in result.invalid_steps:
+            continue
+        ctx = CheckContext(result, i, result.specs, broken, facts, locator)
+        kind = KINDS[step.kind]
+        if kind.check is not None:
+            kind.check(step, ctx)
+        problems += ctx.problems
+        problems += _check_expect(step, ("steps", i), facts, broken, locator)
+
+    if lesson.dataset is not None and "dataset" not in result.invalid_fields:
+        from tutor.engine.data import dataset_names
+
+        if lesson.dataset not in dataset_names():
+            problems.append(
+                locator.problem(
+                    ("dataset",),
+                    f"unknown dataset '{lesson.dataset}'{suggest(lesson.dataset, dataset_names())}"
+                    f"; datasets: {', '.join(dataset_names())}",
+                )
+            )
+
+    for path, text in lesson_texts(lesson, result.invalid_steps):
+        for lang_text in [text] if isinstance(text, str) else list(text.values()):
+            for raw in _placeholders(lang_text):
+                problems += _check_fact(raw, path, facts, broken, locator)
+    problems.sort(key=lambda p: (p.line, p.column))
+    return result
+
+
+def _placeholders(text: str) -> list[str]:
+    from tutor.course.facts import placeholders
+
+    return placeholders(text)
+
+
+def _check_fact(
+    raw: str, path: DataPath, facts: FactContext, broken: set[str], locator: Locator
+) -> list[Problem]:
+    try:
+        ref = parse_fact(raw)
+        if ref.kind == "model" and ref.name in broken:
+            return []  # the model's own errors are already reported
+        if ref.kind == "dataset" and ref.attr.endswith("_size"):
+            # Sizes are filled when shown, from the data in use; the name is checked here.
+            facts.compute(f"dataset.{ref.name}.num_classes")
+        else:
+            facts.compute(ref)
+    except FactError as error:
+        return [locator.problem(path, f"placeholder {error.message}")]
+    return []
+
+
+def _check_expect(
+    step: StepBase, base: DataPath, facts: FactContext, broken: set[str], locator: Locator
+) -> list[Problem]:
+    """Every ``expect: {fact: value}`` of a step, compared with the computed value."""
+    problems: list[Problem] = []
+    for key, expected in (step.expect or {}).items():
+        where = (*base, "expect", key)
+        try:
+            ref = parse_fact(str(key))
+            if ref.kind == "model" and ref.name in broken:
+                continue
+            if ref.kind == "dataset" and ref.attr.endswith("_size"):
+                problems.append(
+                    locator.problem(
+                        where,
+                        f"'{key}' cannot be checked: dataset sizes depend on the data in use",
+                    )
+                )
+                continue
+            value = facts.compute(ref)
+        except FactError as error:
+            problems.append(locator.problem(where, error.message, key=True))
+            continue
+        if not same_value(value, expected):
+            shown = str(value) if isinstance(value, Shape) else f"{value!r}"
+            problems.append(
+                locator.problem(
+                    where,
+                    f"expect: {key} is computed as {shown}, but the lesson says {expected!r}",
+                )
+            )
+    return problems

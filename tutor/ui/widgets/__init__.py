@@ -1,0 +1,1 @@
+"""Reusable widgets and the drawing helpers behind them (pictures, charts, the footer)."""
