@@ -144,9 +144,7 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path: Path):
     import sys
 
     path = tmp_path / "progress.json"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name]) for name in "ab"
-    ]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name]) for name in "ab"]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     lessons = json.loads(path.read_text())["lessons"]
     assert sorted(lessons) == sorted(f"{n}-{i}" for n in "ab" for i in range(40))
