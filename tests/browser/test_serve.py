@@ -114,6 +114,7 @@ def test_two_learners_in_two_tabs(isolated_env, tmp_path):
             assert not (home / "progress.json").exists()
 
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            wait_for_text(ana, "mult-adds")  # the step's table is drawn
             ana.screenshot(path=str(SCREENSHOTS / "serve-dark.png"))
             dark = background_at(ana, 1, blank_row(ana))
             assert dark is not None and sum(dark) < 3 * 100
@@ -140,6 +141,9 @@ def test_two_learners_in_two_tabs(isolated_env, tmp_path):
             wait_for_text(kim, "textual-light")
             kim.keyboard.press("Enter")
             wait_for_light_background(kim, 1, blank_row(kim))
+            kim.screenshot(path=str(SCREENSHOTS / "serve-light-list.png"))
+            kim.keyboard.press("Enter")  # back into lesson 2, where 김민지 left it
+            wait_for_text(kim, "step 2/", "thermometer", "mult-adds")  # the table is drawn
             kim.screenshot(path=str(SCREENSHOTS / "serve-light.png"))
         finally:
             browser.close()
