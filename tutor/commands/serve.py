@@ -181,13 +181,13 @@ def run(args: argparse.Namespace) -> int:
     from tutor.config import tutor_home
 
     home = tutor_home().resolve()
+    lesson_dirs = [home / "lessons", *(Path(d).expanduser().resolve() for d in args.lessons)]
+    url = args.public_url or f"http://{_url_host(args.host)}:{args.port}"
+    _check_port(args.host, args.port)
     # The tabs' processes inherit this environment: they all start from the class's
     # home (each moves to its learner's folder) and ask for a name first.
     os.environ["TUTOR_HOME"] = str(home)
     os.environ["TUTOR_SERVED"] = "1"
-    lesson_dirs = [home / "lessons", *(Path(d).expanduser().resolve() for d in args.lessons)]
-    url = args.public_url or f"http://{_url_host(args.host)}:{args.port}"
-    _check_port(args.host, args.port)
 
     class TutorServer(Server):  # textual-serve's logo and log lines replaced by ours
         async def on_startup(self, app: Any) -> None:
