@@ -15,6 +15,7 @@ from tutor.commands import serve
 from tutor.commands.serve import (
     IDLE_LEARNER_MB,
     RESERVED_MB,
+    SHARED_MB,
     TRAINING_LEARNER_MB,
     app_command,
     capacity,
@@ -78,8 +79,8 @@ def test_startup_lines_on_loopback_give_the_url_and_the_capacity():
     text = "\n".join(lines)
     assert lines[0].startswith("tutor serve: open http://127.0.0.1:8000 ")
     assert "warning" not in text
-    idle = (available - RESERVED_MB) // IDLE_LEARNER_MB
-    training = (available - RESERVED_MB) // TRAINING_LEARNER_MB
+    idle = (available - RESERVED_MB - SHARED_MB) // IDLE_LEARNER_MB
+    training = (available - RESERVED_MB - SHARED_MB) // TRAINING_LEARNER_MB
     assert capacity(available).idle == idle and capacity(available).training == training
     assert f"about {idle} learners" in text and f"or {training} all training" in text
     assert f"{IDLE_LEARNER_MB} MB each" in text and f"{TRAINING_LEARNER_MB} MB each" in text

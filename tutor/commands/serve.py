@@ -26,12 +26,16 @@ from tutor.errors import TutorError
 
 PAGE_FOLDER = Path(__file__).with_name("serve_page")
 
-# Resident memory of one served learner's app process, measured by bench/serve_memory.py
-# on 2026-07-18 (2-core x86-64 Linux VM, Python 3.11, torch 2.14.1 CPU threads, textual
-# 8.2.8, textual-serve 1.1.3): an idle learner at the lesson list, and one training lesson
-# 05's model on the offline digits. Update both with the bench's figures after changes.
-IDLE_LEARNER_MB = 700
-TRAINING_LEARNER_MB = 1000
+# Memory of one served learner's app process, measured by bench/serve_memory.py on
+# 2026-12-01 (2-core x86-64 Linux VM, 23 GB, Python 3.11, torch 2.14.1 with CUDA libraries
+# on a machine without a GPU, textual 8.2.8, textual-serve 1.1.3): memory only that
+# process has (USS), idle at the lesson list and at its peak while training lesson 05's
+# MLP on a 60,000-image set; PyTorch's libraries are shared by all learners and counted
+# once. Update these with the bench's figures after changes that move them.
+IDLE_LEARNER_MB = 320
+TRAINING_LEARNER_MB = 760
+SHARED_MB = 260
+"""Resident memory all learners' processes share (RSS - USS): paid once."""
 RESERVED_MB = 512
 """Left for the server itself and the system when counting learners."""
 
@@ -128,7 +132,7 @@ class Capacity:
 
 def capacity(available_mb: int) -> Capacity:
     """Learners that fit when all are idle, and when all train at once."""
-    usable = max(0, available_mb - RESERVED_MB)
+    usable = max(0, available_mb - RESERVED_MB - SHARED_MB)
     return Capacity(available_mb, usable // IDLE_LEARNER_MB, usable // TRAINING_LEARNER_MB)
 
 
@@ -144,14 +148,15 @@ def startup_lines(host: str, url: str, available_mb: int | None) -> list[str]:
     if available_mb is None:
         lines.append(
             f"capacity: unknown (cannot read the available memory); each learner needs about "
-            f"{IDLE_LEARNER_MB} MB idle and {TRAINING_LEARNER_MB} MB while training"
+            f"{IDLE_LEARNER_MB} MB idle and {TRAINING_LEARNER_MB} MB while training, plus "
+            f"{SHARED_MB} MB shared by all"
         )
     else:
         cap = capacity(available_mb)
         lines.append(
             f"capacity: {available_mb / 1024:.1f} GB available holds about {cap.idle} learners "
             f"at once ({IDLE_LEARNER_MB} MB each, idle), or {cap.training} all training "
-            f"({TRAINING_LEARNER_MB} MB each)"
+            f"({TRAINING_LEARNER_MB} MB each), plus {SHARED_MB} MB shared by all"
         )
     cores = os.cpu_count() or 1
     lines.append(
