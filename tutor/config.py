@@ -38,9 +38,13 @@ def offline() -> bool:
 
 
 def language() -> str:
-    """The interface and lesson language from ``TUTOR_LANG`` (``en`` unless it says ``ko``)."""
+    """The interface and lesson language: ``TUTOR_LANG``, else the one remembered in
+    ``TUTOR_HOME/settings.json``, else English."""
+    from tutor.preferences import load_preferences  # it imports this module
+
     # Accept locale-style values such as ko_KR.UTF-8.
-    return normalize_language(_env("TUTOR_LANG"))
+    chosen = _env("TUTOR_LANG") or load_preferences(move_corrupt=False)[0].language
+    return normalize_language(chosen)
 
 
 def device_request() -> str:

@@ -76,4 +76,9 @@ def test_wheel_ships_the_lessons(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     for lesson in LESSONS:
         assert f"tutor/_lessons/{lesson.name}" in names
+    # The offline digits travel inside the package, at their full size.
+    digits = "tutor/engine/datasets/mnist5k.idx.xz"
+    assert digits in names
+    shipped = repo / digits
+    assert zipfile.ZipFile(wheel).read(digits) == shipped.read_bytes()
     assert bundled_lessons_dir() == repo / "lessons"  # a checkout reads the repository folder

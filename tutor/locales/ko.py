@@ -238,4 +238,15 @@ STRINGS: dict[str, str] = {
     "device.no_cuda": "'cuda' 장치를 요청했지만 여기서는 CUDA를 쓸 수 없습니다 (쓸 수 있는 장치: {available}). --device auto나 cpu를 쓰거나 TUTOR_DEVICE를 지우세요.",
     "device.no_such_cuda": "'cuda:{index}' 장치를 요청했지만 이 컴퓨터의 CUDA 장치는 {count}개입니다 (cuda:0부터 cuda:{last}까지)",
     "device.no_mps": "'mps' 장치를 요청했지만 여기서는 Apple의 Metal 백엔드를 쓸 수 없습니다 (쓸 수 있는 장치: {available}). --device auto나 cpu를 쓰세요.",
+    # issue 17: the learner's name in served mode (tutor serve)
+    "learner.title": "누가 학습하나요?",
+    "learner.prompt": "이름을 입력하고 Enter를 누르세요. 진행 상황은 이 이름으로 저장되니, 다음에도 같은 이름을 입력하면 이어서 할 수 있습니다.",
+    "learner.rules": "영문자나 한글, 숫자, - 와 _ 만 쓸 수 있고 {limit}자까지입니다.",
+    "learner.placeholder": "이름",
+    "learner.empty": "이름을 입력하세요.",
+    "learner.too_long": "이름이 {length}자입니다. {limit}자까지 쓸 수 있습니다.",
+    "learner.bad_char": "이름에는 {char}을(를) 쓸 수 없습니다. 영문자나 한글, 숫자, - 와 _ 만 쓰세요.",
+    "learner.reserved": "{name}은(는) 일부 시스템이 예약해 둔 이름입니다. 다른 이름을 고르세요.",
+    "learner.welcome": "{name}님, 환영합니다. 진행 상황은 {folder}에 저장됩니다.",
+    "learner.cannot_create": "폴더 {folder}를 만들 수 없습니다: {reason}",
 }

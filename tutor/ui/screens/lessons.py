@@ -55,6 +55,8 @@ class LessonListScreen(Screen[None]):
         self.discover()
 
     def _title(self) -> None:
+        if not self.query("#list-title"):
+            return
         lang = self.ctx.language
         self.query_one("#list-title", Static).update(
             Text.assemble(
@@ -93,6 +95,8 @@ class LessonListScreen(Screen[None]):
     # ----------------------------------------------------------------- display
 
     def fill(self) -> None:
+        if not self.is_attached or not self.query("#lessons"):
+            return  # a late message, or a key while the screen is being replaced
         lang = self.ctx.language
         table = self.query_one("#lessons", DataTable)
         row = table.cursor_row
@@ -147,6 +151,8 @@ class LessonListScreen(Screen[None]):
         )
 
     def show_detail(self, row: int) -> None:
+        if not self.query("#lesson-detail"):
+            return
         detail = self.query_one("#lesson-detail", Static)
         if not 0 <= row < len(self.entries):
             detail.update("")
@@ -177,7 +183,8 @@ class LessonListScreen(Screen[None]):
         self.open_row(event.cursor_row)
 
     def action_open(self) -> None:
-        self.open_row(self.query_one("#lessons", DataTable).cursor_row)
+        if self.query("#lessons"):
+            self.open_row(self.query_one("#lessons", DataTable).cursor_row)
 
     def open_row(self, row: int) -> None:
         if not 0 <= row < len(self.entries):
