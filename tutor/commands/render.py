@@ -18,7 +18,7 @@ def _compact(shape: Any, batch: str | None = None) -> str:
 
 def _shape(value: Any) -> str:
     if isinstance(value, list):
-        return " ".join(_compact(s, "N") for s in value)
+        return " ".join(_compact(s, "N") for s in value) or "—"
     return _compact(value, "N") if value else "—"
 
 

@@ -9,9 +9,9 @@ What ``FlopCounterMode`` counts (torch 2.x): matrix products (``mm``, ``addmm``,
 ``bmm``, ``baddbmm``, ``_scaled_mm``), convolutions and scaled-dot-product / flash /
 flex attention, at 2 FLOPs per multiply-add. Everything else counts 0: bias additions
 (``addmm``'s added term too), activations, normalization, pooling, softmax,
-element-wise adds, embeddings, and operators PyTorch runs as one fused kernel without
-a formula (an LSTM on the CPU runs as ``aten.lstm``: 0 FLOPs, while a GRU decomposes
-into matrix products that are counted).
+element-wise adds, embedding lookups, and operators PyTorch runs as one fused kernel
+without a formula (an ``nn.LSTM`` runs as ``aten.lstm``: 0 FLOPs, while ``nn.GRU``,
+``nn.RNN`` and the cells decompose into matrix products that are counted).
 
 So for a layer without bias, FLOPs = 2 × mult-adds exactly; with a bias, mult-adds
 also count one add per bias element and output position that FLOPs leave out:
@@ -104,14 +104,18 @@ FLOPS_FOOTNOTE = (
     "FLOPs: the operators PyTorch ran, counted by torch.utils.flop_counter at 2 per "
     "multiply-add: matrix products, convolutions and attention, also those a module "
     "runs itself (attention's matmuls); bias adds, activations, normalization, pooling, "
-    "softmax and element-wise adds count 0, and so does a fused LSTM kernel."
+    "softmax, element-wise adds and embedding lookups count 0, and so does nn.LSTM's "
+    "fused kernel."
 )
 
-#: The note on a layer whose mult-adds are not zero but whose operators have no formula.
-NO_FORMULA_NOTE = (
-    "FLOPs 0: PyTorch ran this layer as an operator torch.utils.flop_counter has no "
-    "formula for (mult-adds are from its weight sizes)"
-)
+
+
+def no_formula_note(kind: str) -> str:
+    """The note on a recurrent layer that PyTorch ran as one uncounted fused operator."""
+    return (
+        f"FLOPs 0: PyTorch runs {kind} as one fused operator that torch.utils.flop_counter "
+        "has no formula for; mult-adds are from its weight sizes"
+    )
 
 
 class FlopMeter:

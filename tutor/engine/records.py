@@ -137,7 +137,8 @@ def pruned_base(module: nn.Module, name: str) -> str | None:
     """``weight`` for ``weight_orig`` when ``torch.nn.utils.prune`` left a mask beside it."""
     if name.endswith("_orig"):
         base = name[: -len("_orig")]
-        if isinstance(getattr(module, f"{base}_mask", None), torch.Tensor):
+        # A real pruning mask is a buffer; a parameter merely named so is not one.
+        if f"{base}_mask" in dict(module.named_buffers(recurse=False)):
             return base
     return None
 
@@ -151,7 +152,9 @@ def mult_adds(module: nn.Module, output_shape: Shape | list[Shape]) -> int:
     the dense ``weight`` it is multiplied into. A TorchScript module with layers inside
     counts 0: its layers cannot be seen.
     """
-    shape = output_shape[0] if isinstance(output_shape, list) else output_shape
+    if isinstance(output_shape, list):
+        output_shape = output_shape[0] if output_shape else ()
+    shape = output_shape
     if not shape:
         return 0
     if isinstance(module, torch.jit.ScriptModule) and any(True for _ in module.children()):

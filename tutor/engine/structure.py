@@ -69,7 +69,8 @@ def shapes_of(value: Any) -> tuple[Shape | list[Shape], str | None]:
     """The shape of every tensor in ``value`` and a note on anything unusual.
 
     Returns one shape for a single tensor (also a tuple holding one tensor), a list of
-    shapes for several, and ``()`` with a note when there is no tensor at all. A
+    shapes for several, and an empty list with a note when there is no tensor at all
+    (``()`` is the shape of a 0-d tensor). A
     ``PackedSequence`` is described by its ``.data`` shape; a distribution by its
     ``batch_shape + event_shape``.
     """
@@ -101,12 +102,12 @@ def shapes_of(value: Any) -> tuple[Shape | list[Shape], str | None]:
     try:
         walk(value, 0)
     except Exception as error:  # a strange container must not break the forward pass
-        return (), f"could not read the shapes ({type(error).__name__}: {error})"
+        return [], f"could not read the shapes ({type(error).__name__}: {error})"
     if not shapes:
         if isinstance(value, list | tuple | Mapping) and not _is_namedtuple(value):
             kind = type(value).__name__
-            return (), f"returns a {kind} without tensors"
-        return (), f"returns {_kind(value)}, not a tensor"
+            return [], f"returns a {kind} without tensors"
+        return [], f"returns {_kind(value)}, not a tensor"
     note = "; ".join(dict.fromkeys(notes)) or None
     if len(shapes) == 1:
         return shapes[0], note

@@ -25,7 +25,7 @@ import torch.nn as nn
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.utils.hooks import RemovableHandle
 
-from tutor.engine.flops import NO_FORMULA_NOTE, FlopMeter, attention_unfused
+from tutor.engine.flops import FlopMeter, attention_unfused, no_formula_note
 from tutor.engine.inputs import ModelInputs
 from tutor.engine.records import (
     LayerRecord,
@@ -162,7 +162,7 @@ class _Recorder:
         try:
             shape, _ = shapes_of(args)
         except Exception:  # never raise into the forward pass
-            shape = ()
+            shape = []
         self.stack.append(_Frame(role[0], module, role[2], shape))
 
     def post(self, module: nn.Module, args: Any, kwargs: Any, output: Any) -> None:
@@ -178,7 +178,7 @@ class _Recorder:
             return
         # Frames above it ended without their hook (not seen in practice): close them too.
         while len(self.stack) > depth + 1:
-            self._close(self.stack.pop(), None, None, ())
+            self._close(self.stack.pop(), None, None, None)
         self._close(self.stack.pop(), args, kwargs, output)
 
     def _close(self, frame: _Frame, args: Any, kwargs: Any, output: Any) -> None:
@@ -202,7 +202,7 @@ class _Recorder:
             type=type_name(module),
             depth=frame.path.count(".") + 1 if frame.path else 0,
             input_shape=frame.input_shape,
-            output_shape=(),
+            output_shape=[],
             param_shapes={},
             num_params=0,
             trainable_params=0,
@@ -232,8 +232,8 @@ class _Recorder:
             module=module,
             flops=frame.own_flops if self.meter.enabled else None,
         )
-        if self.meter.enabled and record.mult_adds and not record.flops:
-            notes.append(NO_FORMULA_NOTE)
+        if self.meter.enabled and isinstance(module, nn.RNNBase) and not record.flops:
+            notes.append(no_formula_note(record.type))
         record.note = "; ".join(notes) or None
         if self.keep_outputs:
             tensor = first_tensor(output)
