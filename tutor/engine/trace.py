@@ -123,7 +123,11 @@ class _Recorder:
         # Which layer holds each parameter first: a second holder is a tied weight.
         self.owner: dict[int, str] = {}
         for path, module in layers:
-            for name, p in self._params(module).items():
+            try:
+                params = self._params(module)
+            except Exception:  # reported on the layer when it runs
+                continue
+            for name, p in params.items():
                 self.owner.setdefault(id(p), f"{path}.{name}" if path else name)
         self.model = model
         self.meter = meter
@@ -191,7 +195,7 @@ class _Recorder:
             record = self._record(frame, args, kwargs, output)
         except Exception as error:  # a layer we cannot describe still gets its row
             record = self._bare_record(
-                frame, f"not fully recorded: {type(error).__name__}: {error}"
+                frame, f"not fully recorded: {type(error).__name__}: {_first_line(error)}"
             )
         self.records.append(record)
 
@@ -234,12 +238,18 @@ class _Recorder:
         )
         if self.meter.enabled and isinstance(module, nn.RNNBase) and not record.flops:
             notes.append(no_formula_note(record.type))
-        record.note = "; ".join(notes) or None
         if self.keep_outputs:
-            tensor = first_tensor(output)
-            if tensor is not None:
-                record.output = tensor.detach().clone()
-                record.stats = TensorStats.of(record.output)
+            try:
+                tensor = first_tensor(output)
+                if tensor is not None:
+                    record.output = tensor.detach().clone()
+                    record.stats = TensorStats.of(record.output)
+            except Exception as error:  # e.g. a sparse output has no min()
+                record.output = None
+                notes.append(
+                    f"output values not kept: {type(error).__name__}: {_first_line(error)}"
+                )
+        record.note = "; ".join(notes) or None
         return record
 
     def _param_notes(self, path: str, module: nn.Module, params: dict[str, Any]) -> list[str]:
@@ -363,10 +373,14 @@ def _failure(error: Exception, inputs: ModelInputs, recorder: _Recorder) -> Trac
         shape = frame.input_shape
         shown = " ".join(str(s) for s in shape) if isinstance(shape, list) else str(shape)
         where = f" in {layer[0]} ({kind}) on input {shown}"
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return TraceError(
-        f"the forward pass failed on input {inputs.text()}{where}: {first_line} "
+        f"the forward pass failed on input {inputs.text()}{where}: {_first_line(error)} "
         f"(layers that ran: {', '.join(ran) or 'none'})",
         layer=layer,
         ran=ran,
     )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
