@@ -217,6 +217,21 @@ def test_learner_file_errors_exit_1(tmp_path: Path, capsys, target, args, expect
     assert "Traceback" not in err
 
 
+def test_import_errors_point_at_their_line_also_in_helpers(tmp_path: Path, capsys):
+    path = _learner(tmp_path, "import torch\n\nimport numpyy\n", "imports.py")
+    assert main(["dissect", f"{path}:Net"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:3: in <module>: ModuleNotFoundError: No module named 'numpyy'" in err
+    assert "(while importing imports.py)" in err
+    (tmp_path / "layers.py").write_text("def width():\n    return 1 / 0\n")
+    text = "import layers\nfrom torch import nn\n\ndef build():\n    return nn.Linear(layers.width(), 2)\n"
+    path = _learner(tmp_path, text, "uses_layers.py")
+    assert main(["dissect", f"{path}:build"]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'layers.py'}:2: in width: ZeroDivisionError: division by zero" in err
+    assert "(while building build())" in err
+
+
 def test_usage_errors_exit_2(tmp_path: Path, capsys):
     path = _learner(tmp_path)
     assert main(["dissect", "torchvision:resnet18", "--args", '{"num_classes": 2}']) == 2
@@ -240,7 +255,10 @@ def test_folder_on_sys_path_only_while_loading(tmp_path: Path):
     before = list(sys.path)
     user = load_user_model(f"{path}:make_model", '{"hidden": 16}')
     assert sys.path == before
+    assert "helpers" not in sys.modules  # a later load sees an edited helpers.py
     assert user.model.linear_01.out_features == 16
+    (tmp_path / "helpers.py").write_text("HIDDEN = 7\n")
+    assert load_user_model(f"{path}:model").model.linear_01.out_features == 7
     assert user.input_spec is not None and user.input_spec.sample_shape() == (1, 28, 28)
     with pytest.raises(LearnerCodeError, match=r"the file called sys\.exit\(3\)"):
         load_user_model(f"{_learner(tmp_path, 'import sys; sys.exit(3)', 'quits.py')}:x")

@@ -43,7 +43,9 @@ def _load_peer_models() -> Any:
 
 pm = _load_peer_models()
 # torchinfo's situations include TorchScript, which PyTorch now calls deprecated.
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.(script|trace|trace_method)` is deprecated")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.(script|trace|trace_method)` is deprecated"
+)
 
 
 def _r(*shape: int) -> torch.Tensor:

@@ -13,7 +13,9 @@ from tutor.commands.render import print_dissection
 from tutor.engine.dissect import dissect
 from tutor.engine.trace import trace
 
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.(script|trace|trace_method)` is deprecated")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.(script|trace|trace_method)` is deprecated"
+)
 
 
 def _no_hooks_left() -> bool:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,16 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "dissect",
         parents=parents,
         help="take a model apart layer by layer",
-        description="Trace one forward pass and show, per layer, input and output shapes with "
-        "the batch dimension, weight and bias shapes, parameter counts with their "
-        "formula, output-size arithmetic, mult-adds and FLOPs. MODEL is torchvision:NAME "
-        "(architecture only, nothing downloaded), a model spec YAML file, a lesson file "
-        "with --model NAME, or FILE.py:NAME from your own code (this runs your Python "
-        "file; only the command line can, never a lesson).",
+        # Wrapped here: the raw formatter that keeps the epilog's columns keeps this too.
+        description=textwrap.fill(
+            "Trace one forward pass and show, per layer, input and output shapes with "
+            "the batch dimension, weight and bias shapes, parameter counts with their "
+            "formula, output-size arithmetic, mult-adds and FLOPs. MODEL is torchvision:NAME "
+            "(architecture only, nothing downloaded), a model spec YAML file, a lesson file "
+            "with --model NAME, or FILE.py:NAME from your own code (this runs your Python "
+            "file; only the command line can, never a lesson).",
+            width=88,
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -109,7 +109,6 @@ FLOPS_FOOTNOTE = (
 )
 
 
-
 def no_formula_note(kind: str) -> str:
     """The note on a recurrent layer that PyTorch ran as one uncounted fused operator."""
     return (

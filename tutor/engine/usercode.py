@@ -106,18 +106,35 @@ def _module_name(path: Path) -> str:
 
 
 class _LearnerFolder:
-    """The file's folder on ``sys.path`` for the duration; ``sys.path`` restored after."""
+    """The file's folder on ``sys.path`` for the duration; ``sys.path`` restored after.
+
+    Modules imported from that folder (``helpers.py`` beside the model) are dropped from
+    ``sys.modules`` afterwards, so a later load sees the learner's edits and another
+    folder's ``helpers`` is not mistaken for this one; the model keeps its references.
+    """
 
     def __init__(self, path: Path) -> None:
-        self.folder = str(path.resolve().parent)
+        self.folder = path.resolve().parent
         self.saved: list[str] = []
+        self.loaded: set[str] = set()
 
     def __enter__(self) -> None:
         self.saved = list(sys.path)
-        sys.path.insert(0, self.folder)
+        self.loaded = set(sys.modules)
+        sys.path.insert(0, str(self.folder))
 
     def __exit__(self, *exc: object) -> None:
         sys.path[:] = self.saved
+        for name in set(sys.modules) - self.loaded:
+            if name.startswith("tutor_learner_"):
+                continue  # the learner's file itself stays importable by its own name
+            file = getattr(sys.modules[name], "__file__", None)
+            try:
+                inside = file is not None and self.folder in Path(file).resolve().parents
+            except (OSError, ValueError):
+                inside = False
+            if inside:
+                del sys.modules[name]
 
 
 def import_learner_file(path: Path) -> ModuleType:
