@@ -76,10 +76,14 @@ def _import(path: Path):
     spec = importlib.util.spec_from_file_location(f"reference_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))
+    before = set(sys.modules)
     try:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(path.parent))
+        for name in set(sys.modules) - before:  # its helpers.py must not linger
+            if str(getattr(sys.modules[name], "__file__", "")).startswith(str(path.parent)):
+                del sys.modules[name]
     return module
 
 

@@ -11,7 +11,7 @@ from torch.nn.modules import module as module_hooks
 
 from tutor.commands.render import print_dissection
 from tutor.engine.dissect import dissect
-from tutor.engine.trace import trace
+from tutor.engine.trace import TraceError, trace
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:`torch.jit.(script|trace|trace_method)` is deprecated"
@@ -157,3 +157,48 @@ def test_table_shows_flops_column_notes_and_module_flops(capsys):
     assert f"inner.1 MultiheadAttention: {attention.flops:,}" in out
     assert f"FLOPs {result.trace.total_flops:,}" in out
     assert "bias adds, activations, normalization, pooling, softmax" in out
+
+
+class Fallback(nn.Module):
+    """Tries a layer that fails, catches the error and uses another."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wrong = nn.Linear(5, 2)
+        self.right = nn.Linear(4, 2)
+
+    def forward(self, x):
+        try:
+            return self.wrong(x)
+        except RuntimeError:
+            return self.right(x)
+
+
+def test_an_error_the_model_catches_is_noted_on_its_layer():
+    result = trace(nn.Sequential(Fallback(), nn.ReLU()), torch.randn(3, 4))
+    assert [(r.path, r.output_shape) for r in result.layers] == [
+        ("0.right", (3, 2)),
+        ("0.wrong", []),
+        ("1", (3, 2)),
+    ]
+    assert result.layers[1].note == "raised an error that the model caught: no output"
+    assert result.layers[1].input_shape == (3, 4)
+
+
+class Reshapes(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(320, 10)
+
+    def forward(self, x):
+        return self.fc(x.view(-1, 999))
+
+
+def test_error_in_the_models_own_forward_names_its_forward():
+    with pytest.raises(TraceError) as caught:
+        trace(Reshapes(), torch.randn(2, 320))
+    assert caught.value.layer == ("", "Reshapes", (2, 320))
+    assert (
+        "failed on input (2, 320) in Reshapes.forward on input (2, 320): shape '[-1, 999]'"
+        in str(caught.value)
+    )

@@ -55,7 +55,8 @@ class TraceError(RuntimeError):
     """The forward pass failed; the message names the layers that did run.
 
     ``layer`` is the innermost module that was running when it failed, as
-    ``(path, type, input shape)``, and ``ran`` the layers that finished before.
+    ``(path, type, input shape)`` (path ``""`` for the model's own forward), and
+    ``ran`` the layers that finished before.
     """
 
     def __init__(
@@ -180,16 +181,22 @@ class _Recorder:
         )
         if depth is None:
             return
-        # Frames above it ended without their hook (not seen in practice): close them too.
+        # Frames above it never ended: their forward raised and the model caught it.
         while len(self.stack) > depth + 1:
-            self._close(self.stack.pop(), None, None, None)
+            self._close(self.stack.pop(), None, None, None, caught=True)
         self._close(self.stack.pop(), args, kwargs, output)
 
-    def _close(self, frame: _Frame, args: Any, kwargs: Any, output: Any) -> None:
+    def _close(
+        self, frame: _Frame, args: Any, kwargs: Any, output: Any, caught: bool = False
+    ) -> None:
         if not frame.is_layer:
             name = frame.path
             self.module_flops[name] = self.module_flops.get(name, 0) + frame.own_flops
             self.types[name] = type_name(frame.module)
+            return
+        if caught:
+            note = "raised an error that the model caught: no output"
+            self.records.append(self._bare_record(frame, note))
             return
         try:
             record = self._record(frame, args, kwargs, output)
@@ -369,16 +376,22 @@ def _failure(error: Exception, inputs: ModelInputs, recorder: _Recorder) -> Trac
     if recorder.stack:
         frame = recorder.stack[-1]
         kind = type_name(frame.module)
-        layer = (frame.path or kind, kind, frame.input_shape)
-        shape = frame.input_shape
-        shown = " ".join(str(s) for s in shape) if isinstance(shape, list) else str(shape)
-        where = f" in {layer[0]} ({kind}) on input {shown}"
+        layer = (frame.path, kind, frame.input_shape)
+        where = f" in {describe_layer(frame.path, kind, frame.input_shape)}"
     return TraceError(
         f"the forward pass failed on input {inputs.text()}{where}: {_first_line(error)} "
         f"(layers that ran: {', '.join(ran) or 'none'})",
         layer=layer,
         ran=ran,
     )
+
+
+def describe_layer(path: str, kind: str, shape: Shape | list[Shape]) -> str:
+    """``linear_03 (Linear) on input (1, 50)``; the model itself (path ``""``) is
+    ``Net.forward``, since the failing code is its own forward."""
+    shown = " ".join(str(s) for s in shape) if isinstance(shape, list) else str(shape)
+    where = f"{path} ({kind})" if path else f"{kind}.forward"
+    return f"{where} on input {shown}"
 
 
 def _first_line(error: BaseException) -> str:

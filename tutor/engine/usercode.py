@@ -38,7 +38,7 @@ from typing import Any
 import torch.nn as nn
 
 from tutor.engine.inputs import InputSpec, ModelInputs, spec_from_value
-from tutor.engine.trace import TraceError
+from tutor.engine.trace import TraceError, describe_layer
 from tutor.errors import TutorError
 
 #: How many lines of an exception's message are shown (PyTorch's can run long).
@@ -231,8 +231,7 @@ def forward_error(error: TraceError, path: Path, name: str) -> LearnerCodeError:
     doing = f"while running {name}"
     if error.layer is not None:
         layer_path, kind, shape = error.layer
-        shown = " ".join(str(s) for s in shape) if isinstance(shape, list) else str(shape)
-        doing += f"; in layer {layer_path} ({kind}) on input {shown}"
+        doing += f"; in {'layer ' if layer_path else ''}{describe_layer(layer_path, kind, shape)}"
     return learner_error(cause, path, doing)
 
 
