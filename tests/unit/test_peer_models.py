@@ -1,6 +1,6 @@
 """torchinfo's own test situations, run through tutor's engine and through torchinfo 1.8.
 
-The models are tutor's (``tests/fixtures/peer_models.py``), rebuilt from the situations
+The models are tutor's (``tests/fixtures/peer_models*.py``), rebuilt from the situations
 of torchinfo's fixtures. Every model is checked three ways:
 
 * against a plain forward pass with per-module hooks (the judge for layer order and
@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,14 +32,18 @@ from tutor.engine.flops import attention_unfused, flop_counter
 from tutor.engine.trace import Trace, TraceError, trace
 
 
-def _load_peer_models() -> Any:
-    path = Path(__file__).resolve().parent.parent / "fixtures" / "peer_models.py"
-    spec = importlib.util.spec_from_file_location("peer_models", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["peer_models"] = module  # torch.jit.script reads the class source
-    spec.loader.exec_module(module)
-    return module
+def _load_peer_models() -> SimpleNamespace:
+    """The three fixture files (tests/fixtures is not a package) as one namespace."""
+    names: dict[str, Any] = {}
+    for stem in ("peer_models", "peer_models_sharing", "peer_models_xl"):
+        path = Path(__file__).resolve().parent.parent / "fixtures" / f"{stem}.py"
+        spec = importlib.util.spec_from_file_location(stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[stem] = module  # torch.jit.script reads the class source
+        spec.loader.exec_module(module)
+        names.update(vars(module))
+    return SimpleNamespace(**names)
 
 
 pm = _load_peer_models()
