@@ -16,10 +16,14 @@ def _compact(shape: Any, batch: str | None = None) -> str:
     return fmt_shape(shape, batch).replace(", ", ",")
 
 
-def _shape(value: Any) -> str:
+def _shape(value: Any, batch: int) -> str:
+    """A shape with its batch dimension written N; several shapes side by side. Only a
+    first size equal to the batch is the batch: an LSTM's h is (layers, N, hidden)."""
     if isinstance(value, list):
-        return " ".join(_compact(s, "N") for s in value) or "—"
-    return _compact(value, "N") if value else "—"
+        return " ".join(_shape(s, batch) for s in value) or "—"
+    if not value:
+        return "—"
+    return _compact(value, "N" if value[0] == batch else None)
 
 
 def _si(value: int) -> str:
@@ -49,6 +53,7 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
     counted = result.trace.total_flops is not None
     if counted:
         table.add_column("FLOPs", justify="right", no_wrap=True)
+    batch = result.batch_size
     for i, layer in enumerate(result.layers):
         indent = " " * max(layer.depth - 1, 0)
         name = Text(f"{indent}{layer.path} ", style="bold")
@@ -57,7 +62,7 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
         cells = [
             str(i),
             name,
-            f"{_shape(layer.input_shape)} → {_shape(layer.output_shape)}",
+            f"{_shape(layer.input_shape, batch)} → {_shape(layer.output_shape, batch)}",
             weights or "—",
             f"{layer.num_params:,}" if layer.num_params else "—",
             _si(layer.mult_adds) if layer.mult_adds else "—",

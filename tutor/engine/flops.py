@@ -1,7 +1,9 @@
 """Operator-level FLOPs, as ``torch.utils.flop_counter.FlopCounterMode`` counts them.
 
 Mult-adds (torchinfo's count) are worked out per leaf layer from its weight and bias
-sizes. FLOPs come from the operators PyTorch actually runs, so they also see the
+sizes: each element once per sample, or per output position for a convolution; a
+Linear layer on a sequence ``(N, L, F)`` is counted for one position, not ``L``. FLOPs
+come from the operators PyTorch actually runs, so they see every position, and also the
 matrix products a module does in its own ``forward`` (the attention in a vision
 transformer) that no leaf layer owns.
 
@@ -13,9 +15,9 @@ element-wise adds, embedding lookups, and operators PyTorch runs as one fused ke
 without a formula (an ``nn.LSTM`` runs as ``aten.lstm``: 0 FLOPs, while ``nn.GRU``,
 ``nn.RNN`` and the cells decompose into matrix products that are counted).
 
-So for a layer without bias, FLOPs = 2 × mult-adds exactly; with a bias, mult-adds
-also count one add per bias element and output position that FLOPs leave out:
-``FLOPs = 2 × (mult-adds − bias adds)``.
+So for a layer without bias on a batch of vectors or images, FLOPs = 2 × mult-adds
+exactly; with a bias, mult-adds also count one add per bias element and output position
+that FLOPs leave out: ``FLOPs = 2 × (mult-adds − bias adds)``.
 
 Two gaps in torch 2.14's counter would hide attention entirely, and are closed here:
 
@@ -100,7 +102,9 @@ def attention_unfused() -> Iterator[None]:
 
 #: The footnote under a dissection table: why the two columns differ.
 FLOPS_FOOTNOTE = (
-    "mult-adds: per leaf layer from its weight and bias sizes, as torchinfo counts them. "
+    "mult-adds: torchinfo's count, per leaf layer: each weight and bias element once per "
+    "sample (per output position for convolutions, so a Linear on (N, L, F) counts one "
+    "position of L). "
     "FLOPs: the operators PyTorch ran, counted by torch.utils.flop_counter at 2 per "
     "multiply-add: matrix products, convolutions and attention, also those a module "
     "runs itself (attention's matmuls); bias adds, activations, normalization, pooling, "
