@@ -39,3 +39,9 @@ class TutorError(Exception):
         from tutor.locales import t
 
         return t(self.key, lang, **self.values)
+
+
+class UsageError(TutorError):
+    """Options that do not go together; exits 2 like argparse's own usage errors."""
+
+    exit_code = 2

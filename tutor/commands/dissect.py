@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
-from tutor.errors import TutorError
+from tutor.errors import TutorError, UsageError
+
+EPILOG = """\
+MODEL
+  torchvision:NAME     a torchvision classifier, architecture only, nothing downloaded
+  SPEC.yaml            a model spec file, or a lesson file with --model NAME
+  FILE.py:NAME         your own PyTorch code: NAME is an nn.Module subclass (built with
+                       --args as keyword arguments), a function returning a module, or a
+                       module built in the file (model = Net()). This imports and runs
+                       your Python file (top-level code too; code under
+                       `if __name__ == "__main__":` does not run). Only the command line
+                       can do this: a lesson never runs Python.
+
+--input (one sample, the batch dimension is added to each input)
+  1,28,28              one input
+  1,28,28;10           two positional inputs: forward(x1, x2)
+  10:int  10:int:100   integer ids, e.g. for nn.Embedding: 0..HIGH-1, HIGH from the
+                       smallest nn.Embedding (10 without one) or written after the type
+  '[[3,32,32],[10]]'   JSON list: positional inputs
+  '{"x":[1,28,28],"lengths":{"shape":[],"dtype":"long","fill":5}}'
+                       JSON object: keyword inputs forward(x=..., lengths=...); a value is
+                       a shape, a tensor description (shape, dtype, low, high, fill,
+                       batch), or a number/string/true/false/null passed as it is
+  '[{"image":[3,32,32],"mask":[32,32]}]'
+                       an object inside the list: one dict argument forward(batch)
+  Without --input, FILE.py models use their example_input (tensors, used as they
+  are) or input_shape (one sample, e.g. (1, 28, 28)) attribute if they define one.
+
+JSON adds "total_flops" (torch.utils.flop_counter, attention matmuls included), per
+layer "flops" and "note", and "flops_by_module" for FLOPs that non-leaf modules run
+themselves.
+"""
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -16,32 +49,54 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "dissect",
         parents=parents,
         help="take a model apart layer by layer",
-        description="Trace one forward pass and show, per layer, input and output shapes with "
-        "the batch dimension, weight and bias shapes, parameter counts with their "
-        "formula, output-size arithmetic and mult-adds. MODEL is torchvision:NAME "
-        "(architecture only, nothing downloaded), a model spec YAML file, or a "
-        "lesson file with --model NAME.",
+        # Wrapped here: the raw formatter that keeps the epilog's columns keeps this too.
+        description=textwrap.fill(
+            "Trace one forward pass and show, per layer, input and output shapes with "
+            "the batch dimension, weight and bias shapes, parameter counts with their "
+            "formula, output-size arithmetic, mult-adds and FLOPs. MODEL is torchvision:NAME "
+            "(architecture only, nothing downloaded), a model spec YAML file, a lesson file "
+            "with --model NAME, or FILE.py:NAME from your own code (this runs your Python "
+            "file; only the command line can, never a lesson).",
+            width=88,
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", metavar="MODEL")
     p.add_argument(
         "--model", dest="model_name", metavar="NAME", help="which of a lesson file's models"
     )
-    p.add_argument("--input", metavar="C,H,W", help="one sample's shape, without the batch")
+    p.add_argument(
+        "--input",
+        metavar="SHAPE",
+        help="one sample's shape without the batch (C,H,W); several inputs, integer ids "
+        "and keyword inputs as below",
+    )
+    p.add_argument(
+        "--args",
+        dest="build_args",
+        metavar="JSON",
+        help="keyword arguments for FILE.py:NAME, e.g. '{\"hidden\": 64}'",
+    )
     p.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (default 1)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
     p.set_defaults(run=run)
 
 
 def parse_input(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise TutorError(
-            f"--input must be whole numbers separated by commas, such as 3,224,224; got {text!r}"
-        ) from None
-    if not shape or any(v < 1 for v in shape):
-        raise TutorError(f"--input must be positive sizes such as 1,28,28; got {text!r}")
+    """One sample's shape from ``--input`` (``3,224,224``) for callers that need one."""
+    from tutor.engine.inputs import parse_input as parse
+
+    spec = parse(text)
+    shape = spec.sample_shape()
+    if shape is None:
+        raise TutorError(f"--input {text!r} describes more than one plain input")
     return shape
+
+
+def is_user_file(source: str) -> bool:
+    """``FILE.py:NAME`` (or a bare ``FILE.py``, which then asks for its NAME)."""
+    return source.endswith(".py") or ".py:" in source
 
 
 def load_model(source: str, model_name: str | None) -> tuple[Any, tuple[int, ...], str]:
@@ -56,7 +111,7 @@ def load_model(source: str, model_name: str | None) -> tuple[Any, tuple[int, ...
     if not path.exists():
         raise ModelNotFound(
             f"{source}: no such file; MODEL is torchvision:NAME (e.g. torchvision:resnet18), "
-            "a model spec YAML file, or a lesson file with --model NAME"
+            "a model spec YAML file, a lesson file with --model NAME, or FILE.py:NAME"
         )
     from tutor.course.modelfile import load_model_file
     from tutor.engine.build import build_model
@@ -65,23 +120,61 @@ def load_model(source: str, model_name: str | None) -> tuple[Any, tuple[int, ...
     return build_model(spec), spec.input, spec.name
 
 
+def _dissect_user_file(args: argparse.Namespace, device: Any) -> Any:
+    """Load, build and trace the learner's FILE.py:NAME; their errors are theirs."""
+    from tutor.engine.dissect import dissect
+    from tutor.engine.inputs import parse_input as parse
+    from tutor.engine.trace import TraceError
+    from tutor.engine.usercode import LearnerCodeError, forward_error, load_user_model
+
+    user = load_user_model(args.model, args.build_args)
+    spec, example = user.input_spec, user.example
+    if args.input:
+        spec, example = parse(args.input), None
+    if spec is None and example is None:
+        raise LearnerCodeError(
+            f"{user.name}: give the input with --input, such as --input 1,28,28 (one sample, "
+            "without the batch), or set input_shape = (1, 28, 28) in the class"
+        )
+    try:
+        return dissect(
+            user.model,
+            spec,
+            batch_size=args.batch,
+            device=device,
+            model_name=user.name,
+            x=example,
+        )
+    except TraceError as error:
+        raise forward_error(error, user.path, user.name) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from tutor.config import device_request
     from tutor.engine.device import resolve_device
     from tutor.engine.dissect import dissect
+    from tutor.engine.inputs import parse_input as parse
 
     if args.batch < 1:
         raise TutorError(f"--batch must be at least 1, got {args.batch}")
+    user_file = is_user_file(args.model)
+    if args.build_args is not None and not user_file:
+        raise UsageError("--args builds a model from your own FILE.py:NAME; MODEL is not one")
+    if user_file and args.model_name:
+        raise UsageError("--model chooses a lesson's model; for FILE.py write FILE.py:NAME")
     device = resolve_device(getattr(args, "device", None) or device_request())
-    model, shape, name = load_model(args.model, args.model_name)
-    if args.input:
-        shape = parse_input(args.input)
-    try:
-        result = dissect(model, shape, batch_size=args.batch, device=device, model_name=name)
-    except RuntimeError as error:
-        raise TutorError(
-            f"{name} cannot run on input {(args.batch, *shape)}: {str(error).splitlines()[0]}"
-        ) from None
+    if user_file:
+        # The learner's prints (common in forward while debugging) must not mix into
+        # the table or the JSON: they go to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = _dissect_user_file(args, device)
+    else:
+        model, shape, name = load_model(args.model, args.model_name)
+        spec = parse(args.input) if args.input else shape
+        try:
+            result = dissect(model, spec, batch_size=args.batch, device=device, model_name=name)
+        except RuntimeError as error:
+            raise TutorError(f"{name} cannot run: {str(error).splitlines()[0]}") from None
     if args.json:
         json.dump(result.as_json(), sys.stdout)
         sys.stdout.write("\n")

@@ -11,9 +11,14 @@ from rich.text import Text
 from tutor.text import shape_text
 
 
-def _shape(value: Any) -> str:
-    """``(N,16,5,5)``: without spaces, so tables stay narrow; ``—`` for no shape."""
-    return shape_text(value, "N", compact=True) if value else "—"
+def _shape(value: Any, batch: int) -> str:
+    """A shape with its batch dimension written N; several shapes side by side. Only a
+    first size equal to the batch is the batch: an LSTM's h is (layers, N, hidden)."""
+    if isinstance(value, list):
+        return " ".join(_shape(s, batch) for s in value) or "—"
+    if not value:
+        return "—"
+    return shape_text(value, "N" if value[0] == batch else None, compact=True)
 
 
 def _si(value: int) -> str:
@@ -40,29 +45,36 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
     table.add_column("weight, bias", min_width=8, ratio=2)
     table.add_column("params", justify="right", no_wrap=True)
     table.add_column("mult-adds", justify="right", no_wrap=True)
+    counted = result.trace.total_flops is not None
+    if counted:
+        table.add_column("FLOPs", justify="right", no_wrap=True)
+    batch = result.batch_size
     for i, layer in enumerate(result.layers):
         indent = " " * max(layer.depth - 1, 0)
         name = Text(f"{indent}{layer.path} ", style="bold")
         name.append(layer.type, style="cyan")
         weights = " ".join(shape_text(v, compact=True) for v in layer.param_shapes.values())
-        table.add_row(
+        cells = [
             str(i),
             name,
-            f"{_shape(layer.input_shape)} → {_shape(layer.output_shape)}",
+            f"{_shape(layer.input_shape, batch)} → {_shape(layer.output_shape, batch)}",
             weights or "—",
             f"{layer.num_params:,}" if layer.num_params else "—",
             _si(layer.mult_adds) if layer.mult_adds else "—",
-        )
+        ]
+        if counted:
+            cells.append(_si(layer.flops) if layer.flops else "—")
+        table.add_row(*cells)
     console.print(table)
     lines = Text()
     for i, (layer, notes) in enumerate(zip(result.layers, result.notes, strict=True)):
-        worked = [n for n in (notes.formula, notes.arithmetic, notes.layout) if n]
+        worked = [n for n in (notes.formula, notes.arithmetic, notes.layout, layer.note) if n]
         if not worked:
             continue
         lines.append(f"{i:>3} {layer.path} {layer.type}\n", style="bold")
-        labels = ("params", "size", "layout")
+        labels = ("params", "size", "layout", "note")
         for label, note in zip(
-            labels, (notes.formula, notes.arithmetic, notes.layout), strict=True
+            labels, (notes.formula, notes.arithmetic, notes.layout, layer.note), strict=True
         ):
             if note:
                 lines.append(f"      {label}: ", style="dim")
@@ -70,7 +82,19 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
     if lines:
         console.print("How the numbers come about:", style="bold")
         console.print(lines, end="")
+    trace = result.trace
+    if trace.flops_by_module:
+        console.print("FLOPs run by modules themselves, outside their layers:", style="bold")
+        for m in trace.flops_by_module:
+            console.print(f"  {m.path or '(model)'} {m.type}: {m.flops:,}")
+    shape = trace.input_shape
+    shown = shape_text(shape, "N")
+    flops = f"  ·  FLOPs {trace.total_flops:,}" if counted else ""
     console.print(
-        f"total params {result.trace.total_params:,}  ·  trainable {result.trace.trainable_params:,}"
-        f"  ·  mult-adds {result.trace.total_mult_adds:,}  ·  input {shape_text(result.trace.input_shape, 'N')}"
+        f"total params {trace.total_params:,}  ·  trainable {trace.trainable_params:,}"
+        f"  ·  mult-adds {trace.total_mult_adds:,}{flops}  ·  input {shown}"
     )
+    if counted:
+        from tutor.engine.flops import FLOPS_FOOTNOTE
+
+        console.print(FLOPS_FOOTNOTE, style="dim")

@@ -19,7 +19,7 @@ from tutor.course.schema import Lesson, StepBase
 from tutor.course.steps import KINDS, STEP_KINDS
 from tutor.course.yamlsafe import DataPath, Locator, Problem, YamlError, load_file
 from tutor.locales import DEFAULT_LANGUAGE, ENGLISH_NAMES, LANGUAGES
-from tutor.text import suggest as _suggest
+from tutor.text import suggest
 
 
 def _blank_step() -> StepBase:
@@ -81,7 +81,7 @@ def _pydantic_problems(
             problems.append(
                 locator.problem(
                     path,
-                    f"unknown field '{name}'{_suggest(name, allowed)}"
+                    f"unknown field '{name}'{suggest(name, allowed)}"
                     + (f"; allowed here: {', '.join(allowed)}" if allowed else ""),
                     key=True,
                 )
@@ -106,7 +106,7 @@ def _pydantic_problems(
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
             options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
-            text = f"'{name}' must be {expected}, not {value!r}{_suggest(str(value), options)}"
+            text = f"'{name}' must be {expected}, not {value!r}{suggest(str(value), options)}"
         else:
             text = f"'{name}': {message[:1].lower()}{message[1:]}"
             if value is not None and not isinstance(value, dict | list):
@@ -204,7 +204,7 @@ def _read_step(raw: Any, index: int, locator: Locator, problems: list[Problem]) 
         problems.append(
             locator.problem(
                 (*path, "kind"),
-                f"unknown step kind '{kind}'{_suggest(str(kind), STEP_KINDS)}; "
+                f"unknown step kind '{kind}'{suggest(str(kind), STEP_KINDS)}; "
                 f"step kinds: {', '.join(STEP_KINDS)}",
             )
         )

@@ -31,6 +31,7 @@ from tutor.config import tutor_home
 from tutor.engine.spec import ALLOWED_LAYERS, LayerSpec, ModelSpec
 from tutor.errors import TutorError
 from tutor.fsutil import atomic_write_bytes, move_aside
+from tutor.text import shape_text
 
 #: Written into every checkpoint; bumped if the layout changes incompatibly.
 FORMAT = "tutor-checkpoint"
@@ -209,7 +210,7 @@ def _to_cpu(value: Any) -> Any:
 
 
 def _shape(t: Any) -> str:
-    return "(" + ", ".join(str(v) for v in t.shape) + ")" if isinstance(t, torch.Tensor) else "?"
+    return shape_text(tuple(t.shape)) if isinstance(t, torch.Tensor) else "?"
 
 
 def _describe_mismatch(saved: Mapping[str, Any], model: nn.Module) -> str | None:

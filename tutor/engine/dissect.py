@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.device import DeviceInfo
+from tutor.engine.inputs import InputSpec, ModelInputs
 from tutor.engine.trace import LayerRecord, Trace, trace
 from tutor.errors import TutorError
 from tutor.text import shape_text
@@ -54,23 +55,45 @@ class Dissection:
     batch_size: int
     trace: Trace
     notes: list[LayerNotes] = field(default_factory=list)
+    inputs: list[dict[str, Any]] | None = None
+    """Every tensor input (name, shape, dtype) when the model takes more than one
+    float tensor; None for the classic ``model(x)``."""
 
     @property
     def layers(self) -> list[LayerRecord]:
         return self.trace.layers
 
     def as_json(self) -> dict[str, Any]:
-        """The object of DESIGN.md's ``tutor dissect --json`` contract."""
-        return {
+        """The object of DESIGN.md's ``tutor dissect --json`` contract.
+
+        Beyond torchinfo's numbers: ``total_flops`` (operator FLOPs of the forward pass,
+        ``torch.utils.flop_counter``), per layer ``flops`` and ``note`` (when there is
+        one), ``flops_by_module`` (FLOPs that non-leaf modules ran themselves, such as
+        attention's matmuls: with the layers' ``flops`` they add up to ``total_flops``),
+        and ``inputs`` when the model takes several or non-float inputs.
+        """
+        data: dict[str, Any] = {
             "model": self.model_name,
             "device": self.device,
             "batch_size": self.batch_size,
-            "input_shape": list(self.trace.input_shape),
+            "input_shape": _jsonable(self.trace.input_shape),
             "layers": [layer.as_dict() for layer in self.trace.layers],
             "total_params": self.trace.total_params,
             "trainable_params": self.trace.trainable_params,
             "total_mult_adds": self.trace.total_mult_adds,
         }
+        if self.inputs is not None:
+            data["inputs"] = self.inputs
+        if self.trace.total_flops is not None:
+            data["total_flops"] = self.trace.total_flops
+            data["flops_by_module"] = [m.as_dict() for m in self.trace.flops_by_module]
+        return data
+
+
+def _jsonable(shape: Any) -> list[Any]:
+    if isinstance(shape, list):
+        return [list(s) for s in shape]
+    return list(shape)
 
 
 def _n(value: int) -> str:
@@ -159,20 +182,26 @@ def notes_for(record: LayerRecord) -> LayerNotes:
 
 def dissect(
     model: nn.Module,
-    input_shape: tuple[int, ...],
+    input_shape: tuple[int, ...] | InputSpec | None,
     batch_size: int = 1,
     device: DeviceInfo | None = None,
     model_name: str = "model",
     keep_outputs: bool = False,
-    x: torch.Tensor | None = None,
+    x: Any = None,
+    count_flops: bool = True,
 ) -> Dissection:
     """Trace ``model`` on a batch and attach notes to every leaf layer.
 
     Args:
-        input_shape: one sample's shape, without the batch dimension.
+        input_shape: one sample's shape, without the batch dimension, or an
+            :class:`InputSpec` for several, keyword or integer inputs.
         batch_size: how many samples the traced batch holds.
         device: where to run; the model is moved there. ``None`` keeps the model's device.
-        x: a real batch to use instead of zeros (the forward view passes samples).
+        x: real inputs to use instead of a seeded random batch (the forward view passes
+            samples): a tensor, a tuple/list of positional inputs, a dict of keyword
+            inputs or :class:`ModelInputs`; nested tensors are moved to the device too.
+        count_flops: also count operator FLOPs (``torch.utils.flop_counter``) in the
+            same forward pass.
     """
     if batch_size < 1:
         raise TutorError(f"the batch size must be at least 1, got {batch_size}")
@@ -183,17 +212,23 @@ def dissect(
     except StopIteration:
         where = device.torch_device if device else torch.device("cpu")
     if x is None:
+        if input_shape is None:
+            raise TutorError("no input to trace with: give an input shape or an example input")
+        spec = input_shape if isinstance(input_shape, InputSpec) else InputSpec.single(input_shape)
         # Random rather than zeros, so statistics look like a real forward pass.
-        generator = torch.Generator().manual_seed(0)
-        x = torch.randn((batch_size, *input_shape), generator=generator)
-    x = x.to(where)
-    result = trace(model, x, keep_outputs=keep_outputs)
+        inputs = spec.make(batch_size, model)
+    else:
+        inputs = ModelInputs.of(x)
+    inputs = inputs.to(where)
+    result = trace(model, inputs, keep_outputs=keep_outputs, count_flops=count_flops)
+    simple = inputs.is_single_tensor and inputs.args[0].is_floating_point()
     return Dissection(
         model_name=model_name,
         device=device.label if device else str(where),
-        batch_size=int(x.shape[0]),
+        batch_size=inputs.batch_size,
         trace=result,
         notes=[notes_for(record) for record in result.layers],
+        inputs=None if simple else inputs.describe(),
     )
 
 
