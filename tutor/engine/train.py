@@ -34,6 +34,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from tutor.engine.activity import PROBE_SIZE, LayerActivity, activation_stats
 from tutor.engine.checkpoint import checkpoint_path, save_checkpoint
 from tutor.engine.metrics import (
     LOSSES,
@@ -50,6 +51,8 @@ OPTIMIZERS = ("sgd", "adam")
 TARGETS = ("labels", "inputs")
 #: A loss this many times the first step's loss means training has blown up.
 EXPLOSION_FACTOR = 1e4
+#: Epochs without a new lowest validation loss after which early stopping stops.
+EARLY_STOP_PATIENCE = 3
 STATES = ("idle", "running", "paused", "stopped", "finished", "diverged", "failed")
 
 
@@ -74,6 +77,9 @@ class TrainConfig:
     """Learning rate: how far each step moves the weights along the gradient."""
     momentum: float = 0.0
     """SGD momentum (0 is plain SGD); ignored by Adam."""
+    weight_decay: float = 0.0
+    """L2 regularisation: ``weight_decay × w`` is added to every gradient, pulling the
+    weights towards 0 (``weight_decay=`` of ``torch.optim.SGD`` and ``Adam``)."""
     batch_size: int = 64
     epochs: int = 5
     loss: str = "cross_entropy"
@@ -88,6 +94,14 @@ class TrainConfig:
     target: str = "labels"
     """``labels``: learn the dataset's targets. ``inputs``: reproduce the input itself
     (an autoencoder), scored by MSE per pixel."""
+    train_subset: int | None = None
+    """Train on only the first N samples of the training split (None: all of them).
+    The split's order is fixed, so every run sees the same N samples; a few hundred
+    make a wide network overfit within seconds."""
+    track_activity: bool = False
+    """After each epoch, measure every activation layer on a fixed probe batch (dead
+    ReLUs, saturated tanh/sigmoid units: ``tutor.engine.activity``) and put it on
+    :class:`EpochFinished` as ``activity``."""
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -125,6 +139,24 @@ class TrainConfig:
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TrainError(f"seed must be a whole number, got {self.seed!r}")
+        if (
+            not _is_number(self.weight_decay)
+            or not math.isfinite(self.weight_decay)
+            or self.weight_decay < 0
+        ):
+            raise TrainError(
+                f"weight_decay must be 0 (off) or a small positive number such as 1e-4, "
+                f"got {self.weight_decay!r}"
+            )
+        if self.train_subset is not None and (
+            isinstance(self.train_subset, bool)
+            or not isinstance(self.train_subset, int)
+            or self.train_subset < 1
+        ):
+            raise TrainError(
+                f"train_subset must be a whole number of samples (at least 1), "
+                f"got {self.train_subset!r}"
+            )
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (and checked again)."""
@@ -202,6 +234,14 @@ class EpochFinished:
     device: str
     steps: int = 0
     """Steps taken in this epoch."""
+    train_accuracy: float | None = None
+    """Share of training samples whose prediction (argmax of the output) was right,
+    counted during the epoch from each step's outputs: like ``train_loss``, it is
+    measured while the weights were changing, so it lags the model at the end of the
+    epoch. None for regression."""
+    activity: tuple[LayerActivity, ...] | None = None
+    """Activation statistics on a fixed probe batch after this epoch, when
+    ``TrainConfig.track_activity`` is on."""
 
 
 @dataclass(frozen=True)
@@ -268,9 +308,53 @@ class TrainResult:
     elapsed_s: float = 0.0
 
     @property
+    def best_epoch(self) -> int | None:
+        """The epoch with the lowest validation loss (the first, on a tie): the weights
+        early stopping keeps. None without validation losses."""
+        return best_epoch(self.history)
+
+    @property
+    def early_stop_epoch(self) -> int | None:
+        """The epoch where early stopping with :data:`EARLY_STOP_PATIENCE` would have
+        ended this run (see :func:`early_stop_epoch`); None if it would not have."""
+        return early_stop_epoch(self.history)
+
+    @property
     def final_metrics(self) -> Metrics | None:
         """Test scores when there is a test split, else validation scores."""
         return self.test_metrics or self.val_metrics
+
+
+def best_epoch(history: list[EpochFinished]) -> int | None:
+    """The epoch of ``history`` with the lowest validation loss (first on a tie)."""
+    scored = [(e.val_loss, e.epoch) for e in history if e.val_loss is not None]
+    scored = [(loss, epoch) for loss, epoch in scored if math.isfinite(loss)]
+    return min(scored)[1] if scored else None
+
+
+def early_stop_epoch(
+    history: list[EpochFinished], patience: int = EARLY_STOP_PATIENCE
+) -> int | None:
+    """Where early stopping would stop: the first epoch that ends ``patience`` epochs in
+    a row without a new lowest validation loss (any decrease counts as new; ties do
+    not). Keras' ``EarlyStopping(patience=...)`` and the usual PyTorch recipe follow this
+    rule; they then restore the weights of :func:`best_epoch`. None if the run never
+    went ``patience`` epochs without improving."""
+    if patience < 1:
+        raise TrainError(f"patience must be at least 1 epoch, got {patience}")
+    best: float | None = None
+    waited = 0
+    for event in history:
+        loss = event.val_loss
+        if loss is None or not math.isfinite(loss):
+            continue
+        if best is None or loss < best:
+            best, waited = loss, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return event.epoch
+    return None
 
 
 @dataclass(frozen=True)
@@ -310,8 +394,10 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     if not params:
         raise TrainError("the model has no trainable parameters, so there is nothing to train")
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr)
-    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(
+        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
 
 
 def divergence_explanation(
@@ -410,8 +496,17 @@ class Trainer:
         train = data.train
         if train is None or int(train.x.shape[0]) == 0:
             raise TrainError(f"the dataset {getattr(data, 'name', '')!r} has no training samples")
-        self._x = train.x.to(self.device)
-        self._y = train.y.to(self.device)
+        x_train, y_train = train.x, train.y
+        if config.train_subset is not None:
+            available = int(x_train.shape[0])
+            if config.train_subset > available:
+                raise TrainError(
+                    f"train_subset asks for {config.train_subset:,} samples but "
+                    f"{getattr(data, 'name', 'the dataset')} has {available:,} for training"
+                )
+            x_train, y_train = x_train[: config.train_subset], y_train[: config.train_subset]
+        self._x = x_train.to(self.device)
+        self._y = y_train.to(self.device)
         if config.input_scale != 1.0:
             # Scale once here, not once per step: one copy instead of an op per batch.
             self._x = self._x * config.input_scale
@@ -434,6 +529,7 @@ class Trainer:
         self._paused_s = 0.0
         self._first_loss: float | None = None
         self._loss_limit = math.inf
+        self._probe: torch.Tensor | None = None
 
     # ----------------------------------------------------------------- control
 
@@ -649,6 +745,9 @@ class Trainer:
         autoencode = cfg.target == "inputs"
         share_gil = self.reserve_core
         pause_thread = time.sleep
+        count_correct = self.task == "classification"
+        # Right predictions, summed on the device and read once per epoch.
+        correct = torch.zeros((), dtype=torch.int64, device=self.device)
 
         result = TrainResult(state="running")
         started = monotonic()
@@ -670,6 +769,7 @@ class Trainer:
                 next_emit = monotonic()  # the first step is reported at once
                 paused_before = self._paused_s
                 epoch_start = monotonic()
+                correct.zero_()
                 model.train()
                 for step in range(steps):
                     if attention() and self._attend(epoch, step):
@@ -685,6 +785,9 @@ class Trainer:
                         yb = xb if autoencode else y[idx]  # (B,)
                     out = model(xb)  # (B, C, H, W) -> (B, classes) logits
                     loss = loss_fn(out, yb)  # mean over the batch, a 0-d tensor
+                    if count_correct:
+                        # (B, classes) -> (B,) predicted classes, compared with the labels
+                        correct.add_((out.detach().argmax(dim=1) == yb).sum())
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()
@@ -732,6 +835,8 @@ class Trainer:
                     train_loss=train_loss,
                     val_loss=val_metrics.loss if val_metrics else None,
                     val_accuracy=val_metrics.accuracy if val_metrics else None,
+                    train_accuracy=float(correct) / n if count_correct else None,
+                    activity=self._activity() if cfg.track_activity else None,
                     samples_per_s=n / max(train_s, 1e-9),
                     elapsed_s=monotonic() - started - self._paused_s,
                     lr=self._lr,
@@ -784,6 +889,7 @@ class Trainer:
             extra={
                 "dataset": getattr(self.data, "name", None),
                 "train_loss": event.train_loss,
+                "train_accuracy": event.train_accuracy,
                 "val_loss": event.val_loss,
                 "val_accuracy": event.val_accuracy,
                 "lr": event.lr,
@@ -791,6 +897,18 @@ class Trainer:
                 "device": event.device,
             },
         )
+
+    def _activity(self) -> tuple[LayerActivity, ...]:
+        """Activation statistics on a fixed probe batch: the first validation samples
+        (the first training samples without a validation split), scaled as in training."""
+        if self._probe is None:
+            val = getattr(self.data, "val", None)
+            source = val.x if val is not None and int(val.x.shape[0]) else None
+            if source is None:
+                self._probe = self._x[:PROBE_SIZE]  # already scaled
+            else:
+                self._probe = source[:PROBE_SIZE].to(self.device) * self.config.input_scale
+        return tuple(activation_stats(self.model, self._probe))
 
     def _stopped(self, result: TrainResult, epoch: int, step: int, started: float) -> TrainResult:
         event = TrainingStopped(epoch, step)
