@@ -82,6 +82,18 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--momentum", type=float, metavar="M", help="SGD momentum (default 0.9; thermometer 0)"
     )
     p.add_argument(
+        "--weight-decay",
+        type=float,
+        metavar="X",
+        help="L2 regularisation: X × w is added to every gradient (default 0, off)",
+    )
+    p.add_argument(
+        "--train-subset",
+        type=int,
+        metavar="N",
+        help="train on only the first N training samples (a run that overfits quickly)",
+    )
+    p.add_argument(
         "--loss",
         choices=_LOSSES,
         help="default: nll after LogSoftmax, mse for regression, else cross_entropy",
@@ -220,6 +232,8 @@ def _config(
         "momentum": args.momentum,
         "loss": args.loss,
         "input_scale": args.input_scale,
+        "weight_decay": args.weight_decay,
+        "train_subset": args.train_subset,
     }
     base.update({k: v for k, v in given.items() if v is not None})
     if args.batch_size is not None and task == "regression":
@@ -366,6 +380,7 @@ class _JsonView:
                     "epoch": event.epoch,
                     "epochs": event.epochs,
                     "train_loss": event.train_loss,
+                    "train_accuracy": event.train_accuracy,
                     "val_loss": event.val_loss,
                     "val_accuracy": event.val_accuracy,
                     "samples_per_s": event.samples_per_s,
@@ -403,6 +418,7 @@ def _final_record(result: Any) -> dict[str, Any]:
         "state": result.state,
         "split": "test" if result.test_metrics is not None else "val",
         "epochs_done": result.epochs_done,
+        "best_epoch": result.best_epoch,
         "device": result.history[-1].device if result.history else None,
         "checkpoint": str(result.checkpoint) if result.checkpoint else None,
     }
@@ -447,6 +463,8 @@ class _RichView:
             transient=False,
         )
         n = int(data.train.x.shape[0])
+        if config.train_subset is not None:
+            n = min(n, config.train_subset)
         bs = n if config.full_batch else min(config.batch_size, n)
         self.epochs = self.progress.add_task("epochs", total=config.epochs, info="")
         self.steps = self.progress.add_task("steps ", total=math.ceil(n / bs), info="")
@@ -492,6 +510,8 @@ class _RichView:
             if event.epoch % self.every == 0 or event.epoch == event.epochs:
                 # Short enough for an 80-column terminal.
                 parts = [f"epoch {event.epoch}/{event.epochs}", f"loss {event.train_loss:.4f}"]
+                if event.train_accuracy is not None:
+                    parts.append(f"acc {event.train_accuracy:.1%}")
                 if event.val_loss is not None:
                     parts.append(f"val loss {event.val_loss:.4f}")
                 if event.val_accuracy is not None:

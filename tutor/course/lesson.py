@@ -44,6 +44,7 @@ from tutor.locales import ENGLISH_NAMES, LANGUAGES
 if TYPE_CHECKING:
     from tutor.engine.spec import ModelSpec
 
+
 @dataclass
 class LessonFile:
     """A lesson file and everything known about it so far."""

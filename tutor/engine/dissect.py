@@ -226,4 +226,10 @@ def torchvision_model(name: str, seed: int | None = 0) -> tuple[nn.Module, tuple
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = tvm.get_model(name, **kwargs)
-    return model, _TORCHVISION_SPECIAL_INPUT.get(name, TORCHVISION_INPUT)
+    return model, torchvision_input(name)
+
+
+def torchvision_input(name: str) -> tuple[int, ...]:
+    """One sample's input shape for a torchvision classification model (3×224×224,
+    3×299×299 for inception_v3)."""
+    return _TORCHVISION_SPECIAL_INPUT.get(name, TORCHVISION_INPUT)

@@ -198,3 +198,85 @@ def batch_gradients(
 
 def param_name(layer: str, kind: str) -> str:
     return f"{layer}.{kind}" if layer else kind
+
+
+def class_targets(output: torch.Tensor) -> torch.Tensor:
+    """``torch.arange(N) % K`` for (N, K) logits: sample ``i`` belongs to class ``i % K``.
+
+    Raises:
+        BackwardError: when the output is not (N, K) logits with K ≥ 2 (an autoencoder's
+            image, or one number per sample, has no classes to aim at).
+    """
+    if output.dim() != 2 or output.shape[1] < 2:
+        raise BackwardError(key="backward.not_logits", shape=tuple(output.shape))
+    n, k = output.shape
+    return torch.arange(n, device=output.device) % k  # (N,) class indices
+
+
+@dataclass(frozen=True)
+class SeededBackward:
+    """A model built after ``torch.manual_seed(seed)``, its batch and its gradients."""
+
+    model: nn.Module
+    x: torch.Tensor
+    """The batch ``torch.randn(N, *input)``, on the CPU where it was drawn."""
+    targets: torch.Tensor
+    classes: int
+    """K, the number of logits per sample: the targets are ``arange(N) % K``."""
+    summary: GradientSummary
+    seed: int
+
+
+def seeded_backward(
+    build: Callable[[], nn.Module],
+    input_shape: tuple[int, ...],
+    batch_size: int,
+    seed: int,
+    device: torch.device | str = "cpu",
+) -> SeededBackward:
+    """The batch of ``tutor dissect --backward``, as a notebook would make it::
+
+        torch.manual_seed(seed)
+        model = ...                        # the same layers, built in the same order
+        x = torch.randn(batch_size, *input_shape)
+        loss = F.cross_entropy(model(x), torch.arange(batch_size) % num_classes)
+        loss.backward()
+
+    ``build`` must draw its initial weights from the global generator
+    (``build_model(spec, seed=None)``, ``torchvision_model(name, seed=None)``). The
+    model stays in train mode, as a freshly built module is (dropout active, BatchNorm
+    on batch statistics); the caller's random numbers are left as they were.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build()
+        x = torch.randn(batch_size, *input_shape)  # (N, *input) drawn right after the weights
+        model = model.to(device)
+        model.train()
+        try:
+            out = model(x.to(device))  # dropout draws its masks next, as in the notebook
+        except RuntimeError as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise BackwardError(
+                key="backward.forward_failed", shape=(batch_size, *input_shape), reason=first
+            ) from None
+        targets = class_targets(out)
+        loss = torch.nn.functional.cross_entropy(out, targets)  # mean over the batch
+        number = float(loss.detach())
+        if not math.isfinite(number):
+            raise BackwardError(key="backward.loss_not_finite")
+        loss.backward()
+    summary = gradient_summary(model, number, batch_size)
+    return SeededBackward(model, x, targets, int(out.shape[1]), summary, seed)
+
+
+def layer_grads(summary: GradientSummary, layer: str) -> dict[str, dict[str, object]]:
+    """``{"weight": {"shape": [...], "norm": float}, ...}`` for the parameters of
+    ``layer`` (the ``grads`` of a ``tutor dissect --backward --json`` layer record);
+    a parameter no gradient reached has ``"shape": null, "norm": null``."""
+    out: dict[str, dict[str, object]] = {}
+    for p in summary.params:
+        if p.layer == layer:
+            shape = list(p.grad_shape) if p.grad_shape is not None else None
+            out[p.kind] = {"shape": shape, "norm": p.grad_norm}
+    return out

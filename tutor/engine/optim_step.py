@@ -64,24 +64,23 @@ class OptimizerSettings:
     """L2 penalty: ``weight_decay × w`` is added to every gradient (all three)."""
 
     def __post_init__(self) -> None:
-        def bad(name: str, rule: str, value: object) -> OptimizerLabError:
-            return OptimizerLabError(key="step.bad_setting", name=name, rule=rule, value=value)
+        def bad(key: str, name: str, value: object) -> OptimizerLabError:
+            return OptimizerLabError(key=key, name=name, value=value)
 
         for name, value in (("lr", self.lr), ("adam_lr", self.adam_lr)):
             if value is None and name == "adam_lr":
                 continue
             if not _number(value) or not math.isfinite(value) or value <= 0:
-                raise bad(name, "a positive number", value)
+                raise bad("step.bad_positive", name, value)
         if not _number(self.momentum) or not 0 <= self.momentum < 1:
-            raise bad("momentum", "between 0 and just below 1", self.momentum)
+            raise bad("step.bad_fraction", "momentum", self.momentum)
         if len(self.betas) != 2 or not all(_number(b) and 0 <= b < 1 for b in self.betas):
-            raise bad("betas", "two numbers between 0 and just below 1", self.betas)
+            raise bad("step.bad_fraction", "betas", self.betas)
         if not _number(self.eps) or not self.eps > 0:
-            raise bad("eps", "a small positive number", self.eps)
-        if not _number(self.weight_decay) or not math.isfinite(self.weight_decay):
-            raise bad("weight_decay", "0 or a positive number", self.weight_decay)
-        if self.weight_decay < 0:
-            raise bad("weight_decay", "0 or a positive number", self.weight_decay)
+            raise bad("step.bad_positive", "eps", self.eps)
+        wd = self.weight_decay
+        if not _number(wd) or not math.isfinite(wd) or wd < 0:
+            raise bad("step.bad_non_negative", "weight_decay", wd)
 
     def lr_of(self, kind: str) -> float:
         return self.adam_lr if kind == "adam" and self.adam_lr is not None else self.lr
