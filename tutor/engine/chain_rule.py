@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from tutor.errors import TutorError
+from tutor.engine.gradients import BackwardError
 
 #: Inputs x_bj shown by default (the sample's largest, so the chain is not all zeros).
 SHOWN_INPUTS = 4
@@ -33,7 +33,7 @@ SHOWN_INPUTS = 4
 MAX_TERMS = 64
 
 
-class ChainRuleError(TutorError):
+class ChainRuleError(BackwardError):
     """The chain rule cannot be shown for the layer, unit or sample asked for."""
 
 

@@ -99,25 +99,14 @@ def mode_demo(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeDemo:
     dropouts = tuple(
         names[m] for m in clone.modules() if isinstance(m, nn.modules.dropout._DropoutNd)
     )
-    norms = [m for m in clone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    bn = norms[0] if norms and norms[0].track_running_stats else None
-
-    def stats() -> tuple[torch.Tensor, torch.Tensor, int]:
-        assert bn is not None and bn.running_mean is not None and bn.running_var is not None
-        return bn.running_mean.clone(), bn.running_var.clone(), int(bn.num_batches_tracked)
-
-    before = stats() if bn is not None else None
     clone.train()
     with torch.no_grad(), fixed_randomness(seed):
         t1 = clone(x)
         t2 = clone(x)
-    after_train = stats() if bn is not None else None
     clone.eval()
     with torch.no_grad():
         e1 = clone(x)
         e2 = clone(x)
-    after_eval = stats() if bn is not None else None
-
     dropout = DropoutDemo(
         layers=dropouts,
         train_first=_values(t1),
@@ -127,27 +116,7 @@ def mode_demo(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeDemo:
         eval_second=_values(e2),
         eval_diff=float((e1 - e2).abs().max()),
     )
-    batchnorm = None
-    if bn is not None and before is not None and after_train is not None and after_eval is not None:
-
-        def moved(
-            a: tuple[torch.Tensor, torch.Tensor, int], b: tuple[torch.Tensor, torch.Tensor, int]
-        ) -> float:
-            return float((a[0] - b[0]).abs().max() + (a[1] - b[1]).abs().max())
-
-        batchnorm = BatchNormDemo(
-            layer=names[bn],
-            channels=int(bn.num_features),
-            mean_before=_values(before[0]),
-            var_before=_values(before[1]),
-            mean_after_train=_values(after_train[0]),
-            var_after_train=_values(after_train[1]),
-            mean_after_eval=_values(after_eval[0]),
-            var_after_eval=_values(after_eval[1]),
-            batches_tracked=(before[2], after_train[2], after_eval[2]),
-            train_moved=moved(before, after_train),
-            eval_moved=moved(after_train, after_eval),
-        )
+    batchnorm = _batchnorm_demo(model, x, seed)
     out = clone(x)  # eval mode, gradients recorded
     with torch.no_grad():
         quiet = clone(x)
@@ -159,3 +128,50 @@ def mode_demo(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeDemo:
         same_values=bool(torch.equal(out.detach(), quiet)),
     )
     return ModeDemo(dropout, batchnorm, no_grad)
+
+
+def _batchnorm_demo(model: nn.Module, x: torch.Tensor, seed: int) -> BatchNormDemo | None:
+    """One train-mode forward, then one eval-mode forward, on a fresh copy, watching
+    the first BatchNorm layer that keeps running statistics."""
+    clone = copy.deepcopy(model)
+    names = {m: n for n, m in clone.named_modules()}
+    norms = [
+        m
+        for m in clone.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+    ]
+    if not norms:
+        return None
+    bn = norms[0]
+
+    def stats() -> tuple[torch.Tensor, torch.Tensor, int]:
+        assert bn.running_mean is not None and bn.running_var is not None
+        return bn.running_mean.clone(), bn.running_var.clone(), int(bn.num_batches_tracked)
+
+    def moved(
+        a: tuple[torch.Tensor, torch.Tensor, int], b: tuple[torch.Tensor, torch.Tensor, int]
+    ) -> float:
+        return float((a[0] - b[0]).abs().max() + (a[1] - b[1]).abs().max())
+
+    before = stats()
+    clone.train()
+    with torch.no_grad(), fixed_randomness(seed):
+        clone(x)  # normalises with this batch's statistics and updates the running ones
+    after_train = stats()
+    clone.eval()
+    with torch.no_grad():
+        clone(x)  # normalises with the running statistics and leaves them alone
+    after_eval = stats()
+    return BatchNormDemo(
+        layer=names[bn],
+        channels=int(bn.num_features),
+        mean_before=_values(before[0]),
+        var_before=_values(before[1]),
+        mean_after_train=_values(after_train[0]),
+        var_after_train=_values(after_train[1]),
+        mean_after_eval=_values(after_eval[0]),
+        var_after_eval=_values(after_eval[1]),
+        batches_tracked=(before[2], after_train[2], after_eval[2]),
+        train_moved=moved(before, after_train),
+        eval_moved=moved(after_train, after_eval),
+    )
