@@ -206,7 +206,7 @@ def test_bad_settings_and_weights_are_explained():
         OptimizerLab(model, x, y, kinds=["rmsprop"])
     with pytest.raises(OptimizerLabError, match=r"has shape \(100, 784\)"):
         OptimizerLab(model, x, y, weights=[("1.weight", (100, 0))])
-    with pytest.raises(OptimizerLabError, match="did you mean '1.weight'"):
+    with pytest.raises(OptimizerLabError, match=r"did you mean '1\.weight'"):
         OptimizerLab(model, x, y, weights=[("1.weigth", (0, 0))])
     with pytest.raises(OptimizerLabError) as caught:
         OptimizerSettings(lr=0)

@@ -255,7 +255,7 @@ def seeded_backward(
         model.train()
         try:
             out = model(x.to(device))  # dropout draws its masks next, as in the notebook
-        except RuntimeError as error:
+        except (RuntimeError, ValueError) as error:  # BatchNorm on one sample: ValueError
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise BackwardError(
                 key="backward.forward_failed", shape=(batch_size, *input_shape), reason=first
