@@ -153,6 +153,7 @@ class BackwardPass:
         self.model.train(train_mode)
         self._paths = _leaf_paths(self.model)
         self._calls: list[LeafCall] = []
+        self._graph: torch.Tensor | None = None
         self._loss, self._per_sample = self._first_pass()
         self._grads = {
             name: p.grad.detach().clone()
@@ -166,7 +167,7 @@ class BackwardPass:
 
     def _forward_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(output, batch loss) with this pass's dropout masks."""
-        with fixed_randomness(self.seed):
+        with fixed_randomness(self.seed, x.device):
             out = self.model(x)
         try:
             return out, self._fn(out, y)
@@ -213,7 +214,14 @@ class BackwardPass:
         number = float(value.detach())
         if not math.isfinite(number):
             raise BackwardError(key="backward.loss_not_finite")
-        value.backward()
+        # The zero_grad demonstration on the same batch runs backward through this very
+        # graph twice more, instead of two more forward passes.
+        same_batch = self._second is None
+        value.backward(retain_graph=same_batch)
+        self._graph = value if same_batch else None
+        for call in calls:
+            if call.output.retains_grad and call.output.grad is not None:
+                call.grad = call.output.grad.detach().clone()
         per_sample = None
         try:
             with torch.no_grad():
@@ -354,17 +362,26 @@ class BackwardPass:
 
     def _demo_passes(self) -> dict[str, dict[str, torch.Tensor]]:
         """The three backward passes of the zero_grad demonstration."""
-        x2, y2 = self._second if self._second is not None else (self._x, self._y)
         named = [(n, p) for n, p in self.model.named_parameters() if n in self._grads]
         first: dict[str, torch.Tensor] = {}
         for name, p in named:
             p.grad = self._grads[name].clone()  # batch 1's gradient, from the first pass
             first[name] = self._grads[name]
-        self._forward_loss(x2, y2)[1].backward()  # no zero_grad(): adds to .grad
+        graph = self._graph
+        if graph is not None:  # the same batch: its graph again, no new forward pass
+            graph.backward(retain_graph=True)  # no zero_grad(): adds to .grad
+        else:
+            assert self._second is not None
+            self._forward_loss(*self._second)[1].backward()
         acc = {name: p.grad.detach().clone() for name, p in named}
         for _, p in named:
             p.grad = None  # what optimizer.zero_grad() does (set_to_none=True)
-        self._forward_loss(x2, y2)[1].backward()
+        if graph is not None:
+            graph.backward()  # the last pass through it: its memory is freed
+            self._graph = None
+        else:
+            assert self._second is not None
+            self._forward_loss(*self._second)[1].backward()
         after = {name: p.grad.detach().clone() for name, p in named}
         for name, p in named:
             p.grad = self._grads[name].clone()  # the first pass's gradient, as before

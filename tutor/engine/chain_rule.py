@@ -45,6 +45,9 @@ class LeafCall:
     module: nn.Module
     input: torch.Tensor | None
     output: torch.Tensor
+    grad: torch.Tensor | None = None
+    """∂loss/∂output after the first backward pass, when it was kept (a copy: later
+    passes through the same graph would add to ``output.grad``)."""
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,9 @@ def chain_rule(
     """Write out the chain rule for ``unit`` of the Linear layer of ``call``.
 
     Args:
-        call: the Linear layer's call, whose output kept its gradient (``retain_grad``).
+        call: the Linear layer's call, with the gradient of its output (``grad``).
         following: the next leaf call; used as the activation when it is elementwise and
-            takes this layer's output (its output kept its gradient too).
+            takes this layer's output (its output's gradient was kept too).
         loss: the batch loss; ``per_sample_loss`` each sample's own loss, (B,).
         weight_grad, bias_grad: autograd's gradients of the layer (by default the
             layer's own ``.grad``).
@@ -229,7 +232,7 @@ def chain_rule(
     if not isinstance(module, nn.Linear):
         raise ChainRuleError(key="backward.not_linear", layer=call.path, type=type(module).__name__)
     x_in, z_out = call.input, call.output
-    if x_in is None or x_in.dim() != 2 or z_out.grad is None:
+    if x_in is None or x_in.dim() != 2 or call.grad is None:
         raise ChainRuleError(key="backward.chain_shape", layer=call.path)
     batch, features = int(x_in.shape[0]), int(x_in.shape[1])
     _check_range("backward.unit_range", unit, module.out_features, layer=call.path)
@@ -239,7 +242,7 @@ def chain_rule(
     if (
         following is not None
         and following.input is z_out
-        and following.output.grad is not None
+        and following.grad is not None
         and _is_elementwise(following.module)
     ):
         act = following
@@ -251,8 +254,10 @@ def chain_rule(
     z = z_out.detach()[:, k].to("cpu", f64)  # (B,)
     a_t = act.output if act is not None else z_out
     a = a_t.detach()[:, k].to("cpu", f64)
-    dl_da = a_t.grad[:, k].to("cpu", f64)  # (B,) from autograd, with the 1/B of the mean
-    dl_dz_auto = z_out.grad[:, k].to("cpu", f64)
+    a_grad = act.grad if act is not None else call.grad
+    assert a_grad is not None and call.grad is not None
+    dl_da = a_grad[:, k].to("cpu", f64)  # (B,) from autograd, with the 1/B of the mean
+    dl_dz_auto = call.grad[:, k].to("cpu", f64)
     if act is None:
         da_dz = torch.ones_like(z)
         da_dz_auto = torch.ones_like(z)

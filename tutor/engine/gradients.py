@@ -99,11 +99,25 @@ def working_copy(model: nn.Module) -> nn.Module:
 
 
 @contextmanager
-def fixed_randomness(seed: int) -> Iterator[None]:
-    """Seed the generators for one forward pass (dropout masks), then put the CPU
-    generator back as it was, so the caller's random numbers are not disturbed."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+def fixed_randomness(seed: int, device: torch.device | None = None) -> Iterator[None]:
+    """Seed the generators for one forward pass (dropout masks), then put them back as
+    they were, so the caller's random numbers are not disturbed.
+
+    ``device`` is where the pass runs (a CUDA device's generator is seeded and restored
+    too). Dropout draws from PyTorch's global generators, so masks are only fixed when
+    no other thread draws from them meanwhile (a training run with dropout): compute
+    views while no such run is going.
+    """
+    cuda = device is not None and device.type == "cuda"
+    index = (device.index if device.index is not None else 0) if cuda and device else 0
+    with torch.random.fork_rng(devices=[index] if cuda else []):
+        # Not torch.manual_seed: it also seeds every backend not yet started (XPU, MTIA
+        # ...), recording a stack trace for each, about 1 ms per call.
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        elif device is not None and device.type == "mps":
+            torch.mps.manual_seed(seed)
         yield
 
 

@@ -79,7 +79,8 @@ def reinitialise(
     if seed is None:
         apply()
     else:
-        with fixed_randomness(seed):
+        device = next((p.device for p in model.parameters()), None)
+        with fixed_randomness(seed, device):
             apply()
     return model
 

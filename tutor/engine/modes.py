@@ -100,7 +100,7 @@ def mode_demo(model: nn.Module, x: torch.Tensor, seed: int = 0) -> ModeDemo:
         names[m] for m in clone.modules() if isinstance(m, nn.modules.dropout._DropoutNd)
     )
     clone.train()
-    with torch.no_grad(), fixed_randomness(seed):
+    with torch.no_grad(), fixed_randomness(seed, x.device):
         t1 = clone(x)
         t2 = clone(x)
     clone.eval()
@@ -155,7 +155,7 @@ def _batchnorm_demo(model: nn.Module, x: torch.Tensor, seed: int) -> BatchNormDe
 
     before = stats()
     clone.train()
-    with torch.no_grad(), fixed_randomness(seed):
+    with torch.no_grad(), fixed_randomness(seed, x.device):
         clone(x)  # normalises with this batch's statistics and updates the running ones
     after_train = stats()
     clone.eval()
