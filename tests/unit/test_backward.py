@@ -317,3 +317,69 @@ def test_errors_say_what_and_where():
             nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(1352, 10)), x, y
         ).chain("0")
     assert "연쇄 법칙" in caught.value.localized("ko")
+
+
+def test_views_of_models_without_a_linear_chain_and_frozen_models():
+    torch.manual_seed(0)
+    convs = nn.Sequential(nn.Conv2d(1, 10, 28), nn.Flatten())  # (B, 10, 1, 1) -> (B, 10)
+    x, y = batch(4)
+    view = backward_view(convs, x, y)
+    assert view.chain is None and view.maps.kind == "filters"
+    with pytest.raises(ChainRuleError, match="no unit 100"):
+        backward_view(course_mlp(), x, y, unit=100)  # asked for: said, not swallowed
+    frozen = course_mlp().requires_grad_(False)
+    with pytest.raises(BackwardError, match="no trainable parameters"):
+        BackwardPass(frozen, x, y)
+    run = BackwardPass(course_mlp(), x, y)
+    with pytest.raises(BackwardError, match=r"has shape \(100, 784\)"):
+        run.zero_grad_demo("1.weight", [(100, 0)])
+    with pytest.raises(BackwardError, match=r"did you mean '1\.bias'"):
+        run.zero_grad_demo("1.bais")
+
+
+def test_the_zero_grad_passes_run_once_for_two_threads():
+    import threading
+
+    run = BackwardPass(course_mlp(), *batch())
+    calls = []
+    original = run._demo_passes
+
+    def counted():
+        calls.append(1)
+        return original()
+
+    run._demo_passes = counted
+    barrier = threading.Barrier(2)
+    results = []
+
+    def work():
+        barrier.wait()
+        results.append(run.zero_grad_demo())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results[0] == results[1]
+    assert results[0].accumulated == tuple(2 * v for v in results[0].first)
+
+
+@pytest.mark.cuda
+def test_backward_and_steps_on_cuda_match_the_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    from tutor.engine.optim_step import OptimizerLab
+
+    model, (x, y) = course_mlp(), batch()
+    cpu = BackwardPass(model, x, y).view(unit=3)
+    gpu_model = copy.deepcopy(model).cuda()
+    gpu = BackwardPass(gpu_model, x.cuda(), y.cuda()).view(unit=3)
+    assert gpu.summary.loss == pytest.approx(cpu.summary.loss, rel=1e-4)
+    for a, b in zip(gpu.summary.params, cpu.summary.params, strict=True):
+        assert a.grad_norm == pytest.approx(b.grad_norm, rel=1e-3)
+    assert gpu.chain.max_abs_diff < 1e-5 and gpu.zero_grad.sum_error < 1e-6
+    lab = OptimizerLab(gpu_model, x.cuda(), y.cuda())
+    for _ in range(2):
+        step = lab.step()
+    assert all(r.max_abs_diff < 1e-5 for r in step.results)

@@ -308,3 +308,13 @@ def test_config_round_trip_keeps_new_fields():
     config = TrainConfig(weight_decay=1e-4, train_subset=300, track_activity=True)
     assert TrainConfig(**config.as_dict()) == config
     assert SimpleNamespace(**config.as_dict()).train_subset == 300
+
+
+def test_layer_activity_imports_without_torch():
+    """Training events carry LayerActivity; the UI must name it without loading torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, tutor.engine.activity; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -22,6 +22,7 @@ one :class:`BackwardPass` all see the same network.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -161,7 +162,10 @@ class BackwardPass:
             if p.grad is not None
         }
         self._summary = gradient_summary(self.model, self._loss, int(x.shape[0]))
-        self._demo: dict[str, torch.Tensor] | None = None
+        self._demo: dict[str, dict[str, torch.Tensor]] | None = None
+        # chain() and maps() only read; the zero_grad demonstration runs backward passes
+        # once, on first use, and two threads must not both start them.
+        self._demo_lock = threading.Lock()
 
     # ----------------------------------------------------------------- passes
 
@@ -214,6 +218,8 @@ class BackwardPass:
         number = float(value.detach())
         if not math.isfinite(number):
             raise BackwardError(key="backward.loss_not_finite")
+        if not value.requires_grad:
+            raise BackwardError(key="backward.no_params")
         # The zero_grad demonstration on the same batch runs backward through this very
         # graph twice more, instead of two more forward passes.
         same_batch = self._second is None
@@ -304,8 +310,8 @@ class BackwardPass:
             layer = linear[0]
         index = next((i for i, c in enumerate(self._calls) if c.path == layer), None)
         if index is None:
-            self._module(layer)  # raises with a suggestion
-            raise AssertionError  # pragma: no cover
+            names = [c.path for c in self._calls]
+            raise BackwardError(key="backward.no_layer", layer=layer, hint=suggest(layer, names))
         call = self._calls[index]
         following = self._calls[index + 1] if index + 1 < len(self._calls) else None
         return chain_rule(
@@ -335,9 +341,20 @@ class BackwardPass:
                 key="backward.no_param", param=param, hint=suggest(param, list(params))
             )
         p = params[param]
-        if self._demo is None:
-            self._demo = self._demo_passes()
+        if param not in self._grads:  # frozen, or not used by the forward pass
+            return None
+        with self._demo_lock:
+            if self._demo is None:
+                self._demo = self._demo_passes()
         first, acc, after = (self._demo[k][param] for k in ("first", "acc", "after"))
+        for entry in entries or ():
+            fits = len(entry) == p.dim() and all(
+                0 <= int(i) < n for i, n in zip(entry, p.shape, strict=False)
+            )
+            if not fits:
+                raise BackwardError(
+                    key="step.bad_index", param=param, index=tuple(entry), shape=tuple(p.shape)
+                )
         if entries is None:
             # the entries with the largest gradient: numbers worth looking at
             top = first.abs().flatten().topk(min(DEMO_ENTRIES, first.numel())).indices
@@ -395,9 +412,20 @@ class BackwardPass:
         inputs: Sequence[int] | None = None,
         maps_layer: str | None = None,
     ) -> BackwardView:
-        """Summary, heatmaps, chain rule and the zero_grad demonstration together."""
-        has_linear = any(isinstance(c.module, nn.Linear) for c in self._calls)
-        chain = self.chain(layer, unit, sample, inputs) if has_linear else None
+        """Summary, heatmaps, chain rule and the zero_grad demonstration together.
+
+        Without a ``layer`` the chain rule is that of the first Linear layer, or None
+        when the model has none that it can be written out for (an error is raised only
+        for a layer asked for by name)."""
+        chain: ChainRule | None = None
+        if layer is not None:
+            chain = self.chain(layer, unit, sample, inputs)
+        else:
+            try:
+                chain = self.chain(None, unit, sample, inputs)
+            except BackwardError as error:
+                if error.key not in ("backward.no_linear", "backward.chain_shape"):
+                    raise  # a unit or sample out of range is the caller's to hear about
         return BackwardView(
             summary=self._summary,
             maps=self.maps(maps_layer),

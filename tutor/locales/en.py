@@ -176,6 +176,9 @@ STRINGS: dict[str, str] = {
     ),
     "backward.no_layer": "the model has no layer '{layer}'{hint}",
     "backward.no_param": "the model has no parameter '{param}'{hint}",
+    "backward.no_params": (
+        "the model has no trainable parameters, so backward() has no gradient to compute"
+    ),
     "backward.no_linear": (
         "the model has no Linear layer: the chain rule is written out for one unit of a "
         "Linear layer"

@@ -174,6 +174,7 @@ STRINGS: dict[str, str] = {
     ),
     "backward.no_layer": "모델에 '{layer}' 층이 없습니다{hint}",
     "backward.no_param": "모델에 '{param}' 파라미터가 없습니다{hint}",
+    "backward.no_params": ("모델에 학습할 파라미터가 없어서 backward()가 계산할 기울기가 없습니다"),
     "backward.no_linear": (
         "모델에 Linear 층이 없습니다: 연쇄 법칙은 Linear 층의 뉴런 하나에 대해 풀어 씁니다"
     ),
