@@ -117,18 +117,18 @@ def test_adam_moments_bias_corrections_and_first_step_size():
     )
     for w in one.weights:
         g = w.grad
-        assert w.m == pytest.approx(0.1 * g) and w.s == pytest.approx(1e-3 * g * g, rel=1e-5)
-        assert w.m_hat == pytest.approx(g) and w.s_hat == pytest.approx(g * g, rel=1e-5)
+        assert w.m == pytest.approx(0.1 * g) and w.v == pytest.approx(1e-3 * g * g, rel=1e-5)
+        assert w.m_hat == pytest.approx(g) and w.v_hat == pytest.approx(g * g, rel=1e-5)
         # m̂ / (√ŝ + ε) ≈ sign(g): the first step is about lr, whatever |g| is
         assert w.update == pytest.approx(-0.001 * (1 if g > 0 else -1), rel=1e-3)
     two = lab.step().of("adam")
     for first, w in zip(one.weights, two.weights, strict=True):
         m = 0.9 * first.m + 0.1 * w.grad
-        s = 0.999 * first.s + 0.001 * w.grad**2
-        assert w.m == pytest.approx(m, rel=1e-5) and w.s == pytest.approx(s, rel=1e-5)
+        v = 0.999 * first.v + 0.001 * w.grad**2
+        assert w.m == pytest.approx(m, rel=1e-5) and w.v == pytest.approx(v, rel=1e-5)
         assert w.m_hat == pytest.approx(m / (1 - 0.9**2), rel=1e-5)
-        assert w.s_hat == pytest.approx(s / (1 - 0.999**2), rel=1e-5)
-        assert w.update == pytest.approx(-0.001 * w.m_hat / (w.s_hat**0.5 + 1e-8), rel=1e-4)
+        assert w.v_hat == pytest.approx(v / (1 - 0.999**2), rel=1e-5)
+        assert w.update == pytest.approx(-0.001 * w.m_hat / (w.v_hat**0.5 + 1e-8), rel=1e-4)
 
 
 def test_weight_decay_equals_torch_for_all_three():

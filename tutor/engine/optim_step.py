@@ -10,15 +10,15 @@ chosen weights, ``w``, its gradient, ``lr × grad``, what the optimizer keeps an
 With gradient ``g`` (plus ``weight_decay × w`` when weight decay is on), step ``t``::
 
     SGD             w ← w − lr · g
-    SGD + momentum  v ← μ · v + g         (v = g on the first step: no velocity yet)
-                    w ← w − lr · v        so from step 2 on, past gradients push too
+    SGD + momentum  velocity ← μ · velocity + g   (= g on the first step: no velocity yet)
+                    w ← w − lr · velocity         from step 2 on, past gradients push too
     Adam            m ← β1 · m + (1 − β1) · g       first moment: a running mean of g
-                    s ← β2 · s + (1 − β2) · g²      second moment: a running mean of g²
-                    m̂ = m / (1 − β1^t),  ŝ = s / (1 − β2^t)   bias corrections (m, s start at 0)
-                    w ← w − lr · m̂ / (√ŝ + ε)        about lr · sign(g) on the first step
+                    v ← β2 · v + (1 − β2) · g²      second moment: a running mean of g²
+                    m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)   bias corrections (m, v start at 0)
+                    w ← w − lr · m̂ / (√v̂ + ε)        about lr · sign(g) on the first step
 
-(``s`` is PyTorch's ``exp_avg_sq``, often written ``v``; here ``v`` is momentum's
-velocity.) The lab is stateful: call :meth:`OptimizerLab.step` again for the next step
+(momentum's velocity is PyTorch's ``momentum_buffer``; Adam's m and v are its
+``exp_avg`` and ``exp_avg_sq``.) The lab is stateful: call :meth:`OptimizerLab.step` again for the next step
 (a key in the app). Calls are serialised by a lock, so a worker thread may step while
 another thread reads :attr:`OptimizerLab.history`.
 """
@@ -104,13 +104,15 @@ class WeightStep:
     lr_grad: float
     """lr × grad: how far plain SGD moves this weight."""
     velocity: float | None
-    """SGD with momentum: the velocity v after this step."""
+    """SGD with momentum: the velocity (``momentum_buffer``) after this step."""
     m: float | None
-    """Adam: the first moment after this step."""
-    s: float | None
+    """Adam: the first moment (``exp_avg``) after this step."""
+    v: float | None
     """Adam: the second moment (``exp_avg_sq``) after this step."""
     m_hat: float | None
-    s_hat: float | None
+    """Adam: m / (1 − β1^t)."""
+    v_hat: float | None
+    """Adam: v / (1 − β2^t)."""
     update: float
     """new_w − w, by hand."""
     new_w: float
@@ -343,16 +345,16 @@ class OptimizerLab:
             g = grads[name][idx] if name in grads else torch.tensor(0.0)
             new_hand = hand[name][idx] if name in hand else w0
             m_hat = at("m") / (1 - s.betas[0] ** t)
-            s_hat = at("s") / (1 - s.betas[1] ** t)
+            v_hat = at("v") / (1 - s.betas[1] ** t)
             values = [
                 w0,
                 g,
                 lr * g,
-                at("v"),
+                at("velocity"),
                 at("m"),
-                at("s"),
+                at("v"),
                 m_hat,
-                s_hat,
+                v_hat,
                 new_hand - w0,
                 new_hand,
                 params[name].detach()[idx],
@@ -370,9 +372,9 @@ class OptimizerLab:
                     lr_grad=row[2],
                     velocity=_maybe(row[3]),
                     m=_maybe(row[4]),
-                    s=_maybe(row[5]),
+                    v=_maybe(row[5]),
                     m_hat=_maybe(row[6]),
-                    s_hat=_maybe(row[7]),
+                    v_hat=_maybe(row[7]),
                     update=row[8],
                     new_w=row[9],
                     new_w_torch=row[10],
@@ -403,16 +405,17 @@ class OptimizerLab:
         if track.kind == "sgd":
             return w - lr * g
         if track.kind == "momentum":
-            v = g.clone() if "v" not in state else s.momentum * state["v"] + g
-            state["v"] = v
-            return w - lr * v
+            previous = state.get("velocity")
+            velocity = g.clone() if previous is None else s.momentum * previous + g
+            state["velocity"] = velocity
+            return w - lr * velocity
         b1, b2 = s.betas
         m = (1 - b1) * g if "m" not in state else b1 * state["m"] + (1 - b1) * g
-        sq = (1 - b2) * g * g if "s" not in state else b2 * state["s"] + (1 - b2) * g * g
-        state["m"], state["s"] = m, sq
+        v = (1 - b2) * g * g if "v" not in state else b2 * state["v"] + (1 - b2) * g * g
+        state["m"], state["v"] = m, v
         m_hat = m / (1 - b1**t)
-        s_hat = sq / (1 - b2**t)
-        return w - lr * m_hat / (s_hat.sqrt() + s.eps)
+        v_hat = v / (1 - b2**t)
+        return w - lr * m_hat / (v_hat.sqrt() + s.eps)
 
 
 def _maybe(value: float) -> float | None:
