@@ -66,8 +66,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="mnist-5k")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch intra-op threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)"
+    )
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     if args.threads:
@@ -79,13 +80,19 @@ def main() -> None:
         t_first, t_second, used = one_round(args.set, args.device)
         firsts.append(t_first)
         seconds.append(t_second)
-        print(f"repeat {i + 1}: {used}: first {t_first * 1000:7.1f} ms, "
-              f"second {t_second * 1000:6.1f} ms, ratio {t_first / t_second:5.1f}x")
+        print(
+            f"repeat {i + 1}: {used}: first {t_first * 1000:7.1f} ms, "
+            f"second {t_second * 1000:6.1f} ms, ratio {t_first / t_second:5.1f}x"
+        )
     first, second = statistics.median(firsts), statistics.median(seconds)
-    print(f"median: first {first * 1000:.1f} ms, second {second * 1000:.1f} ms; "
-          f"second/first = {second / first:.3f} (budget < 0.2)")
-    print(f"torch threads {torch.get_num_threads()}, device {args.device}, "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"median: first {first * 1000:.1f} ms, second {second * 1000:.1f} ms; "
+        f"second/first = {second / first:.3f} (budget < 0.2)"
+    )
+    print(
+        f"torch threads {torch.get_num_threads()}, device {args.device}, "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

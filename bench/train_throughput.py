@@ -50,12 +50,12 @@ def mlp(device: torch.device) -> nn.Sequential:
     """The course MLP, with the same initial weights every time."""
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Flatten(),                # (B, 1, 28, 28) -> (B, 784)
-        nn.Linear(784, 200),         # (B, 784) @ (784, 200) -> (B, 200)
+        nn.Flatten(),  # (B, 1, 28, 28) -> (B, 784)
+        nn.Linear(784, 200),  # (B, 784) @ (784, 200) -> (B, 200)
         nn.ReLU(),
-        nn.Linear(200, 100),         # (B, 200) @ (200, 100) -> (B, 100)
+        nn.Linear(200, 100),  # (B, 200) @ (200, 100) -> (B, 100)
         nn.ReLU(),
-        nn.Linear(100, 10),          # (B, 100) @ (100, 10) -> (B, 10) logits
+        nn.Linear(100, 10),  # (B, 100) @ (100, 10) -> (B, 10) logits
     ).to(device)
 
 
@@ -79,7 +79,9 @@ def _write_idx(path: Path, array: torch.Tensor) -> None:
     path.write_bytes(header + data.numpy().tobytes())
 
 
-def to_uint8_images(x: torch.Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> torch.Tensor:
+def to_uint8_images(
+    x: torch.Tensor, mean: tuple[float, ...], std: tuple[float, ...]
+) -> torch.Tensor:
     """Undo the dataset's normalization: (N, 1, 28, 28) float -> (N, 28, 28) uint8 0..255."""
     m = torch.tensor(mean, device=x.device).view(1, -1, 1, 1)
     s = torch.tensor(std, device=x.device).view(1, -1, 1, 1)
@@ -106,11 +108,13 @@ def write_fashion_mnist_raw(root: Path, images: torch.Tensor, labels: torch.Tens
 
 def engine(x: torch.Tensor, y: torch.Tensor, device: torch.device, epochs: int) -> float:
     """tutor's Trainer, training only (no validation, no checkpoints): samples/s."""
-    data = TensorData(train=TensorSplit(x, y), task="classification",
-                      classes=tuple(str(i) for i in range(10)))
+    data = TensorData(
+        train=TensorSplit(x, y), task="classification", classes=tuple(str(i) for i in range(10))
+    )
     config = TrainConfig(optimizer="sgd", lr=LR, batch_size=BATCH, epochs=epochs)
-    trainer = Trainer(mlp(device), data, config, device=device, validate=False,
-                      on_event=lambda event: None)
+    trainer = Trainer(
+        mlp(device), data, config, device=device, validate=False, on_event=lambda event: None
+    )
     sync(device)
     start = time.perf_counter()
     result = trainer.run()
@@ -130,7 +134,7 @@ def hand_loop(x: torch.Tensor, y: torch.Tensor, device: torch.device, epochs: in
     for _ in range(epochs):
         perm = torch.randperm(n, device=device)
         for i in range(0, n, BATCH):
-            idx = perm[i:i + BATCH]
+            idx = perm[i : i + BATCH]
             xb, yb = x[idx], y[idx]
             loss = F.cross_entropy(model(xb), yb)
             optimizer.zero_grad(set_to_none=True)
@@ -145,8 +149,9 @@ def dataloader_loop(root: Path, device: torch.device, epochs: int) -> float:
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
-    train_data = datasets.FashionMNIST(root=str(root), train=True, download=False,
-                                       transform=transforms.ToTensor())
+    train_data = datasets.FashionMNIST(
+        root=str(root), train=True, download=False, transform=transforms.ToTensor()
+    )
     loader = DataLoader(train_data, batch_size=BATCH, shuffle=True)
     model = mlp(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
@@ -171,9 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each (default 5)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per timed run (default 3)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads for all three (default: torch's own choice); "
-                             "1 gives steadier figures on a busy machine")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads for all three (default: torch's own choice); "
+        "1 gives steadier figures on a busy machine",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -183,9 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     # FashionMNIST when its files are here; otherwise its offline fallback, mnist-5k.
     data = load_dataset("fashion-mnist", device=device, download=False)
     x, y = data.train.x, data.train.y
-    print(f"device: {info.label}; torch threads: {torch.get_num_threads()}; "
-          f"data: {data.name} train split, {int(x.shape[0]):,} samples; batch {BATCH}; "
-          f"{args.epochs} epochs per run, {args.repeats} runs")
+    print(
+        f"device: {info.label}; torch threads: {torch.get_num_threads()}; "
+        f"data: {data.name} train split, {int(x.shape[0]):,} samples; batch {BATCH}; "
+        f"{args.epochs} epochs per run, {args.repeats} runs"
+    )
     print(f"load average before: {os.getloadavg()[0]:.2f}")
 
     results: dict[str, list[float]] = {"engine": [], "hand loop": [], "DataLoader": []}
@@ -213,10 +224,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"median {name:<11} {value:>10,.0f} samples/s")
     vs_hand = medians["engine"] / medians["hand loop"]
     vs_loader = medians["engine"] / medians["DataLoader"]
-    print(f"engine / hand loop:  {vs_hand:.2f}×  (budget ≥ 0.9×) "
-          f"{'ok' if vs_hand >= 0.9 else 'BELOW BUDGET'}")
-    print(f"engine / DataLoader: {vs_loader:.2f}×  (budget ≥ 3×) "
-          f"{'ok' if vs_loader >= 3 else 'BELOW BUDGET'}")
+    print(
+        f"engine / hand loop:  {vs_hand:.2f}×  (budget ≥ 0.9×) "
+        f"{'ok' if vs_hand >= 0.9 else 'BELOW BUDGET'}"
+    )
+    print(
+        f"engine / DataLoader: {vs_loader:.2f}×  (budget ≥ 3×) "
+        f"{'ok' if vs_loader >= 3 else 'BELOW BUDGET'}"
+    )
     return 0
 
 

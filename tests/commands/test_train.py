@@ -32,7 +32,16 @@ layers:
   - {name: fc3, Linear: {in_features: 100, out_features: 10}}
 """
 
-EPOCH_FIELDS = {"epoch", "train_loss", "val_loss", "val_accuracy", "samples_per_s", "device"}
+# DESIGN.md's contract for `tutor train --json` epoch objects.
+EPOCH_FIELDS = {
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "samples_per_s",
+    "device",
+}
 
 
 def _spec(tmp_path: Path, text: str, name: str) -> str:
@@ -55,6 +64,7 @@ def test_json_lines_for_the_thermometer(tmp_path: Path, capsys: pytest.CaptureFi
     for record in epochs:
         assert record.keys() >= EPOCH_FIELDS
         assert record["device"] == "cpu" and record["val_accuracy"] is None
+        assert record["train_accuracy"] is None  # regression: no classes
     # the book's settings: inputs × 0.1, plain SGD 0.01, full batch: the loss falls
     assert epochs[-1]["train_loss"] < epochs[0]["train_loss"]
     assert epochs[0]["lr"] == 0.01 and epochs[0]["batch_size"] == 9  # the 9 training points
@@ -74,6 +84,7 @@ def test_json_lines_for_an_mlp_on_mnist_5k(
     epoch, final = _lines(captured.out)
     assert epoch.keys() >= EPOCH_FIELDS and epoch["epoch"] == 1
     assert epoch["val_accuracy"] > 0.7 and epoch["samples_per_s"] > 0
+    assert 0.5 < epoch["train_accuracy"] <= 1
     for key in ("accuracy", "macro_precision", "macro_recall", "macro_f1", "loss"):
         assert 0 < final[key] < 5, key
     assert final["split"] == "test" and final["accuracy"] > 0.7
@@ -173,3 +184,36 @@ def test_lesson_train_settings_are_the_defaults(capsys: pytest.CaptureFixture[st
     epoch = json.loads(capsys.readouterr().out.splitlines()[0])
     # 05-fashion-mlp trains with SGD at lr 0.1, batch 64; --epochs still wins.
     assert (epoch["lr"], epoch["batch_size"], epoch["epochs"]) == (0.1, 64, 1)
+
+
+def test_weight_decay_and_train_subset_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    seen: list[object] = []
+    original = train_module.Trainer.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self)
+
+    monkeypatch.setattr(train_module.Trainer, "__init__", init)
+    spec = _spec(tmp_path, MLP, "mlp.yaml")
+    argv = ["train", spec, "--dataset", "mnist-5k", "--epochs", "2", "--json", "--no-checkpoint"]
+    code = main([*argv, "--weight-decay", "0.001", "--train-subset", "200", "--batch-size", "50"])
+    assert code == 0
+    trainer = seen[0]
+    assert trainer.config.weight_decay == 0.001 and trainer.config.train_subset == 200
+    assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.001
+    assert int(trainer._x.shape[0]) == 200
+    records = _lines(capsys.readouterr().out)
+    assert [r["epoch"] for r in records[:-1]] == [1, 2]
+    # 200 samples in batches of 50: train_accuracy is a count out of 200
+    for r in records[:-1]:
+        assert (r["train_accuracy"] * 200) == pytest.approx(round(r["train_accuracy"] * 200))
+    final = records[-1]
+    losses = [r["val_loss"] for r in records[:-1]]
+    assert final["best_epoch"] == 1 + losses.index(min(losses))
+    assert main([*argv, "--train-subset", "100000"]) == 1
+    assert "asks for 100,000 samples but mnist-5k has 4,000" in capsys.readouterr().err
+    assert main([*argv, "--weight-decay", "-1"]) == 1
+    assert "weight_decay must be 0" in capsys.readouterr().err

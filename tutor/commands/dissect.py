@@ -7,6 +7,7 @@ import contextlib
 import json
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,21 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--batch", type=int, default=1, metavar="N", help="batch size (default 1)")
     p.add_argument("--json", action="store_true", help="print only the JSON object")
+    p.add_argument(
+        "--backward",
+        action="store_true",
+        help="also run one batch backward: each parameter's gradient shape and L2 norm, and "
+        "the loss. The batch, as in a notebook: torch.manual_seed(S), build the model, "
+        "x = torch.randn(N, *input), targets torch.arange(N) %% K (K logits), mean "
+        "F.cross_entropy, in train mode",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="with --backward: the seed set before the model is built (default 0)",
+    )
     p.set_defaults(run=run)
 
 
@@ -101,12 +117,24 @@ def is_user_file(source: str) -> bool:
 
 def load_model(source: str, model_name: str | None) -> tuple[Any, tuple[int, ...], str]:
     """(module on CPU, default one-sample input shape, display name) for a MODEL argument."""
-    from tutor.engine.dissect import ModelNotFound, torchvision_model
+    build, shape, name = model_builder(source, model_name)
+    return build(0), shape, name
+
+
+def model_builder(
+    source: str, model_name: str | None
+) -> tuple[Callable[[int | None], Any], tuple[int, ...], str]:
+    """(build, default one-sample input shape, display name) for a MODEL argument.
+
+    ``build(seed)`` makes the module on the CPU; ``build(None)`` draws its weights from
+    the global generator, as building the same layers in a notebook would.
+    """
+    from tutor.engine.dissect import ModelNotFound, torchvision_input, torchvision_model
 
     if source.startswith("torchvision:"):
         name = source.split(":", 1)[1]
-        model, shape = torchvision_model(name)
-        return model, shape, source
+        shape = torchvision_input(name)
+        return (lambda seed: torchvision_model(name, seed=seed)[0]), shape, source
     path = Path(source)
     if not path.exists():
         raise ModelNotFound(
@@ -117,7 +145,7 @@ def load_model(source: str, model_name: str | None) -> tuple[Any, tuple[int, ...
     from tutor.engine.build import build_model
 
     spec = load_model_file(path, model_name)
-    return build_model(spec), spec.input, spec.name
+    return (lambda seed: build_model(spec, seed=seed)), spec.input, spec.name
 
 
 def _dissect_user_file(args: argparse.Namespace, device: Any) -> Any:
@@ -164,15 +192,22 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--model chooses a lesson's model; for FILE.py write FILE.py:NAME")
     device = resolve_device(getattr(args, "device", None) or device_request())
     if user_file:
+        if args.backward:
+            raise UsageError(
+                "--backward works on torchvision:NAME, a model spec or a lesson's model, "
+                "whose weights can be rebuilt from a seed; not yet on FILE.py:NAME"
+            )
         # The learner's prints (common in forward while debugging) must not mix into
         # the table or the JSON: they go to stderr.
         with contextlib.redirect_stdout(sys.stderr):
             result = _dissect_user_file(args, device)
     else:
-        model, shape, name = load_model(args.model, args.model_name)
+        build, shape, name = model_builder(args.model, args.model_name)
+        if args.backward:
+            return _run_backward(args, build, parse_input(args.input) if args.input else shape, name, device)
         spec = parse(args.input) if args.input else shape
         try:
-            result = dissect(model, spec, batch_size=args.batch, device=device, model_name=name)
+            result = dissect(build(0), spec, batch_size=args.batch, device=device, model_name=name)
         except RuntimeError as error:
             raise TutorError(f"{name} cannot run: {str(error).splitlines()[0]}") from None
     if args.json:
@@ -182,4 +217,40 @@ def run(args: argparse.Namespace) -> int:
     from tutor.commands.render import print_dissection
 
     print_dissection(result)
+    return 0
+
+
+def _run_backward(
+    args: argparse.Namespace,
+    build: Callable[[int | None], Any],
+    shape: tuple[int, ...],
+    name: str,
+    device: Any,
+) -> int:
+    """``tutor dissect --backward``: the table or JSON with gradients and the loss."""
+    from tutor.engine.dissect import dissect
+    from tutor.engine.gradients import layer_grads, seeded_backward
+
+    seeded = seeded_backward(lambda: build(None), shape, args.batch, args.seed, device.torch_device)
+    try:
+        result = dissect(
+            seeded.model, shape, batch_size=args.batch, device=device, model_name=name, x=seeded.x
+        )
+    except RuntimeError as error:
+        raise TutorError(
+            f"{name} cannot run on input {(args.batch, *shape)}: {str(error).splitlines()[0]}"
+        ) from None
+    summary = seeded.summary
+    if args.json:
+        data = result.as_json()
+        for record, layer in zip(data["layers"], result.layers, strict=True):
+            record["grads"] = layer_grads(summary, layer.path)
+        data["loss"] = summary.loss
+        data["seed"] = args.seed
+        json.dump(data, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    from tutor.commands.render import print_dissection
+
+    print_dissection(result, gradients=summary, seed=args.seed, classes=seeded.classes)
     return 0

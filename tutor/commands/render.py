@@ -29,8 +29,32 @@ def _si(value: int) -> str:
     return str(value)
 
 
-def print_dissection(result: Any, console: Console | None = None) -> None:
-    """Print a dissection as a table with the hand calculations under each layer."""
+def _grads(summary: Any, layer: str) -> str:
+    """``(6,1,5,5) 0.0123`` and ``(6,) 0.0045``: gradient shapes and L2 norms, one
+    parameter per line in the order of the weight column."""
+    parts = []
+    for p in summary.params:
+        if p.layer != layer:
+            continue
+        if p.grad_shape is None:
+            parts.append(f"{p.kind} no grad")
+        else:
+            parts.append(f"{shape_text(p.grad_shape, compact=True)} {p.grad_norm:.3g}")
+    return "\n".join(parts) or "—"
+
+
+def print_dissection(
+    result: Any,
+    console: Console | None = None,
+    gradients: Any = None,
+    seed: int | None = None,
+    classes: int | None = None,
+) -> None:
+    """Print a dissection as a table with the hand calculations under each layer.
+
+    With ``gradients`` (a ``GradientSummary``) the table gets a gradient column and a
+    line with the loss and how the batch was made (``seed``, ``classes``).
+    """
     console = console or Console()
     table = Table(
         title=f"{result.model_name} on {result.device}, batch {result.batch_size}",
@@ -39,13 +63,20 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
         show_lines=False,
         header_style="bold",
     )
+    # Rich crops a table whose minimum widths leave no room; with the gradient column
+    # the ratios alone share out an 80-column terminal.
+    narrow = gradients is not None
     table.add_column("#", justify="right", style="dim")
-    table.add_column("layer", min_width=12, ratio=2)
-    table.add_column("input → output", min_width=16, ratio=3)
-    table.add_column("weight, bias", min_width=8, ratio=2)
+    table.add_column("layer", min_width=None if narrow else 12, ratio=2)
+    table.add_column("input → output", min_width=None if narrow else 16, ratio=3, overflow="fold")
+    table.add_column("weight, bias", min_width=None if narrow else 8, ratio=2)
     table.add_column("params", justify="right", no_wrap=True)
-    table.add_column("mult-adds", justify="right", no_wrap=True)
-    counted = result.trace.total_flops is not None
+    # With gradients, their column takes the place of mult-adds and FLOPs (80 columns).
+    counted = gradients is None and result.trace.total_flops is not None
+    if gradients is None:
+        table.add_column("mult-adds", justify="right", no_wrap=True)
+    else:
+        table.add_column("grad, L2 norm", ratio=2)
     if counted:
         table.add_column("FLOPs", justify="right", no_wrap=True)
     batch = result.batch_size
@@ -60,8 +91,11 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
             f"{_shape(layer.input_shape, batch)} → {_shape(layer.output_shape, batch)}",
             weights or "—",
             f"{layer.num_params:,}" if layer.num_params else "—",
-            _si(layer.mult_adds) if layer.mult_adds else "—",
         ]
+        if gradients is None:
+            cells.append(_si(layer.mult_adds) if layer.mult_adds else "—")
+        else:
+            cells.append(_grads(gradients, layer.path))
         if counted:
             cells.append(_si(layer.flops) if layer.flops else "—")
         table.add_row(*cells)
@@ -98,3 +132,13 @@ def print_dissection(result: Any, console: Console | None = None) -> None:
         from tutor.engine.flops import FLOPS_FOOTNOTE
 
         console.print(FLOPS_FOOTNOTE, style="dim")
+    if gradients is not None:
+        n = gradients.batch_size
+        shape = ", ".join(str(v) for v in result.trace.input_shape[1:])
+        console.print(
+            f"loss {gradients.loss:.6g}: F.cross_entropy (mean over the batch) of "
+            f"torch.randn({n}, {shape}) against torch.arange({n}) % {classes}, "
+            f"after torch.manual_seed({seed}), in train mode. Each gradient has its "
+            "parameter's shape: one slope per weight.",
+            highlight=False,
+        )

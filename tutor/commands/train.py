@@ -70,6 +70,18 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "--momentum", type=float, metavar="M", help="SGD momentum (default 0: plain SGD)"
     )
     p.add_argument(
+        "--weight-decay",
+        type=float,
+        metavar="X",
+        help="L2 regularisation: X × w is added to every gradient (default 0, off)",
+    )
+    p.add_argument(
+        "--train-subset",
+        type=int,
+        metavar="N",
+        help="train on only the first N training samples (a run that overfits quickly)",
+    )
+    p.add_argument(
         "--loss",
         choices=_LOSSES,
         help="default: nll after LogSoftmax, mse for regression, else cross_entropy",
@@ -167,6 +179,8 @@ def _config(args: argparse.Namespace, data: Any, spec: Any, lesson_step: Any = N
         "loss": args.loss,
         "input_scale": args.input_scale,
         "seed": args.seed,
+        "weight_decay": args.weight_decay,
+        "train_subset": args.train_subset,
     }
     base.update({k: v for k, v in given.items() if v is not None})
     if args.batch_size is not None:

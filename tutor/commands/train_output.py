@@ -71,6 +71,7 @@ class JsonView:
                     "epoch": event.epoch,
                     "epochs": event.epochs,
                     "train_loss": event.train_loss,
+                    "train_accuracy": event.train_accuracy,
                     "val_loss": event.val_loss,
                     "val_accuracy": event.val_accuracy,
                     "samples_per_s": event.samples_per_s,
@@ -108,6 +109,7 @@ def _final_record(result: Any) -> dict[str, Any]:
         "state": result.state,
         "split": "test" if result.test_metrics is not None else "val",
         "epochs_done": result.epochs_done,
+        "best_epoch": result.best_epoch,
         "device": result.history[-1].device if result.history else None,
         "checkpoint": str(result.checkpoint) if result.checkpoint else None,
     }
@@ -152,6 +154,8 @@ class RichView:
             transient=False,
         )
         n = int(data.train.x.shape[0])
+        if config.train_subset is not None:
+            n = min(n, config.train_subset)
         bs = n if config.full_batch else min(config.batch_size, n)
         self.epochs = self.progress.add_task("epochs", total=config.epochs, info="")
         self.steps = self.progress.add_task("steps ", total=math.ceil(n / bs), info="")
@@ -189,6 +193,8 @@ class RichView:
             if event.epoch % self.every == 0 or event.epoch == event.epochs:
                 # Short enough for an 80-column terminal.
                 parts = [f"epoch {event.epoch}/{event.epochs}", f"loss {event.train_loss:.4f}"]
+                if event.train_accuracy is not None:
+                    parts.append(f"acc {event.train_accuracy:.1%}")
                 if event.val_loss is not None:
                     parts.append(f"val loss {event.val_loss:.4f}")
                 if event.val_accuracy is not None:

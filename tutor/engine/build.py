@@ -240,12 +240,19 @@ def build_model(
 
     Layers are named as written (``fc1``) or by position (``0``, ``1`` ...), exactly as
     ``nn.Sequential`` names them, so ``model.named_parameters()`` gives ``fc1.weight``.
-    With a ``seed`` the initial weights are the same on every device.
+    With a ``seed`` the initial weights are the same on every device, and the global
+    random generator is left as it was. With ``seed=None`` the layers draw from the
+    global generator and advance it exactly as the same ``torch.nn`` layers built in a
+    notebook would: ``torch.manual_seed(S)`` followed by this call gives plain PyTorch's
+    weights, and a ``torch.randn`` after it gives plain PyTorch's next numbers (the dry
+    run on the meta device draws no random numbers).
     """
     dry_run(spec, max_params=max_params)
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
+    if seed is None:
         layers = [make_layer(layer) for layer in spec.layers]
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            layers = [make_layer(layer) for layer in spec.layers]
     model = nn.Sequential(OrderedDict(zip(spec.child_names(), layers, strict=True)))
     return model.to(device)

@@ -116,12 +116,21 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> s
         "nll": "nn.NLLLoss()  # expects log-probabilities (model ends in LogSoftmax)",
         "mse": "nn.MSELoss()",
     }[train.loss]
+    decay = f", weight_decay={train.weight_decay!r}" if train.weight_decay else ""
     if train.optimizer == "adam":
-        opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r})"
+        opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r}{decay})"
     elif train.momentum:
-        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, momentum={train.momentum!r})"
+        opt = (
+            f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, "
+            f"momentum={train.momentum!r}{decay})"
+        )
     else:
-        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r})"
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}{decay})"
+    if train.train_subset is not None:
+        n = train.train_subset
+        lines.append(
+            f"train_data = torch.utils.data.Subset(train_data, range({n}))  # the first {n} only"
+        )
     scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
     batch = "len(train_data)" if train.full_batch else str(train.batch_size)
     wanted = "inputs" if train.target == "inputs" else "targets"

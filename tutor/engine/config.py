@@ -20,6 +20,8 @@ TASKS = ("classification", "regression")
 LOSSES = ("cross_entropy", "nll", "mse")
 #: A loss this many times the first step's loss means training has blown up.
 EXPLOSION_FACTOR = 1e4
+#: Epochs without a new lowest validation loss after which early stopping stops.
+EARLY_STOP_PATIENCE = 3
 STATES = ("idle", "running", "paused", "stopped", "finished", "diverged", "failed")
 
 
@@ -41,6 +43,9 @@ class TrainConfig:
     """Learning rate: how far each step moves the weights along the gradient."""
     momentum: float = 0.0
     """SGD momentum (0 is plain SGD); ignored by Adam."""
+    weight_decay: float = 0.0
+    """L2 regularisation: ``weight_decay × w`` is added to every gradient, pulling the
+    weights towards 0 (``weight_decay=`` of ``torch.optim.SGD`` and ``Adam``)."""
     batch_size: int = 64
     epochs: int = 5
     loss: str = "cross_entropy"
@@ -55,6 +60,14 @@ class TrainConfig:
     target: str = "labels"
     """``labels``: learn the dataset's targets. ``inputs``: reproduce the input itself
     (an autoencoder), scored by MSE per pixel."""
+    train_subset: int | None = None
+    """Train on only the first N samples of the training split (None: all of them).
+    The split's order is fixed, so every run sees the same N samples; a few hundred
+    make a wide network overfit within seconds."""
+    track_activity: bool = False
+    """After each epoch, measure every activation layer on a fixed probe batch (dead
+    ReLUs, saturated tanh/sigmoid units: ``tutor.engine.activity``) and put it on
+    ``EpochFinished.activity``."""
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -81,6 +94,18 @@ class TrainConfig:
             raise TrainError(key="config.target_loss")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TrainError(key="config.seed", value=repr(self.seed))
+        if (
+            not _is_number(self.weight_decay)
+            or not math.isfinite(self.weight_decay)
+            or self.weight_decay < 0
+        ):
+            raise TrainError(key="config.weight_decay", value=repr(self.weight_decay))
+        if self.train_subset is not None and (
+            isinstance(self.train_subset, bool)
+            or not isinstance(self.train_subset, int)
+            or self.train_subset < 1
+        ):
+            raise TrainError(key="config.train_subset", value=repr(self.train_subset))
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (and checked again)."""

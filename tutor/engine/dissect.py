@@ -232,8 +232,12 @@ def dissect(
     )
 
 
-def torchvision_model(name: str) -> tuple[nn.Module, tuple[int, ...]]:
-    """A torchvision classification model by name, random weights, nothing downloaded."""
+def torchvision_model(name: str, seed: int | None = 0) -> tuple[nn.Module, tuple[int, ...]]:
+    """A torchvision classification model by name, random weights, nothing downloaded.
+
+    ``seed`` fixes the weights without touching the global generator; ``None`` builds
+    from the global generator as ``torchvision.models.get_model(name, weights=None)``
+    would in a notebook (``tutor dissect --backward`` relies on that)."""
     try:
         import torchvision.models as tvm
     except Exception as error:  # pragma: no cover - torchvision is a dependency
@@ -246,12 +250,21 @@ def torchvision_model(name: str) -> tuple[nn.Module, tuple[int, ...]]:
             f"torchvision has no classification model '{name}'{suggest(name, names)}; "
             f"for example: {', '.join(sorted(names)[:12])} ..."
         )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        # weights=None builds the architecture only; nothing is downloaded. Some models
-        # want aux_logits off to behave like a plain classifier in eval mode.
-        kwargs: dict[str, Any] = {"weights": None}
-        if name in ("inception_v3", "googlenet"):
-            kwargs.update(aux_logits=False, init_weights=False)
+    # weights=None builds the architecture only; nothing is downloaded. Some models
+    # want aux_logits off to behave like a plain classifier in eval mode.
+    kwargs: dict[str, Any] = {"weights": None}
+    if name in ("inception_v3", "googlenet"):
+        kwargs.update(aux_logits=False, init_weights=False)
+    if seed is None:
         model = tvm.get_model(name, **kwargs)
-    return model, _TORCHVISION_SPECIAL_INPUT.get(name, TORCHVISION_INPUT)
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = tvm.get_model(name, **kwargs)
+    return model, torchvision_input(name)
+
+
+def torchvision_input(name: str) -> tuple[int, ...]:
+    """One sample's input shape for a torchvision classification model (3×224×224,
+    3×299×299 for inception_v3)."""
+    return _TORCHVISION_SPECIAL_INPUT.get(name, TORCHVISION_INPUT)

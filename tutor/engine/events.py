@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tutor.engine.activity import LayerActivity
+from tutor.engine.config import EARLY_STOP_PATIENCE
 from tutor.locales import DEFAULT_LANGUAGE, t
 
 
@@ -101,6 +103,14 @@ class EpochFinished:
     device: str
     steps: int = 0
     """Steps taken in this epoch."""
+    train_accuracy: float | None = None
+    """Share of training samples whose prediction (argmax of the output) was right,
+    counted during the epoch from each step's outputs: like ``train_loss``, it is
+    measured while the weights were changing, so it lags the model at the end of the
+    epoch. None for regression."""
+    activity: tuple[LayerActivity, ...] | None = None
+    """Activation statistics on a fixed probe batch after this epoch, when
+    ``TrainConfig.track_activity`` is on."""
 
 
 @dataclass(frozen=True)
@@ -198,9 +208,53 @@ class TrainResult:
     elapsed_s: float = 0.0
 
     @property
+    def best_epoch(self) -> int | None:
+        """The epoch with the lowest validation loss (the first, on a tie): the weights
+        early stopping keeps. None without validation losses."""
+        return best_epoch(self.history)
+
+    @property
+    def early_stop_epoch(self) -> int | None:
+        """The epoch where early stopping with ``EARLY_STOP_PATIENCE`` would have
+        ended this run (see :func:`early_stop_epoch`); None if it would not have."""
+        return early_stop_epoch(self.history)
+
+    @property
     def final_metrics(self) -> Metrics | None:
         """Test scores when there is a test split, else validation scores."""
         return self.test_metrics or self.val_metrics
+
+
+def best_epoch(history: list[EpochFinished]) -> int | None:
+    """The epoch of ``history`` with the lowest validation loss (first on a tie)."""
+    scored = [(e.val_loss, e.epoch) for e in history if e.val_loss is not None]
+    scored = [(loss, epoch) for loss, epoch in scored if math.isfinite(loss)]
+    return min(scored)[1] if scored else None
+
+
+def early_stop_epoch(
+    history: list[EpochFinished], patience: int = EARLY_STOP_PATIENCE
+) -> int | None:
+    """Where early stopping would stop: the first epoch that ends ``patience`` epochs in
+    a row without a new lowest validation loss (any decrease counts as new; ties do
+    not). Keras' ``EarlyStopping(patience=...)`` and the usual PyTorch recipe follow this
+    rule; they then restore the weights of :func:`best_epoch`. None if the run never
+    went ``patience`` epochs without improving."""
+    if patience < 1:
+        raise ValueError(f"patience must be at least 1 epoch, got {patience}")
+    best: float | None = None
+    waited = 0
+    for event in history:
+        loss = event.val_loss
+        if loss is None or not math.isfinite(loss):
+            continue
+        if best is None or loss < best:
+            best, waited = loss, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return event.epoch
+    return None
 
 
 @dataclass(frozen=True)

@@ -96,14 +96,22 @@ def unit_pictures(
     if found is None:
         return None, []
     name, layer = found
-    w = layer.weight.detach().float().cpu()  # (out, C*H*W)
+    return name, unit_maps(layer.weight, input_shape, count)
+
+
+def unit_maps(
+    values: torch.Tensor, input_shape: tuple[int, ...], count: int = MAX_MAPS
+) -> list[Heatmap]:
+    """The first ``count`` rows of an (out, C*H*W) matrix (a Linear layer's weight or its
+    gradient), each reshaped to the (C, H, W) input image, channels averaged."""
+    w = values.detach().float().cpu()  # (out, C*H*W)
     c, h, wd = input_shape[0], input_shape[-2], input_shape[-1]
     scale = float(w[:count].abs().max()) or 1.0
     pictures = []
     for unit in w[:count]:
         image = unit.view(c, h, wd).mean(dim=0)  # (H, W): colour channels averaged
         pictures.append(heatmap(image, max_h=h, max_w=wd, scale=scale))
-    return name, pictures
+    return pictures
 
 
 def forward_view(

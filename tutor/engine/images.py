@@ -98,7 +98,13 @@ def weight_maps(module: torch.nn.Module, filters: int = 8) -> list[Heatmap]:
     weight = getattr(module, "weight", None)
     if not isinstance(weight, torch.Tensor):
         return []
-    w = weight.detach()
+    return tensor_maps(weight, filters)
+
+
+def tensor_maps(values: torch.Tensor, filters: int = 8) -> list[Heatmap]:
+    """A Linear-shaped (out, in) or conv-shaped (FN, C, FH, FW) tensor as heatmaps, drawn
+    as :func:`weight_maps` draws weights (a layer's gradient has the same shape)."""
+    w = values.detach()
     if w.dim() == 2:  # (out, in)
         return [heatmap(w, max_h=24, max_w=56)]
     if w.dim() == 4:  # (FN, C, FH, FW) -> (FN, FH, FW)

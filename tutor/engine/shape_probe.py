@@ -108,7 +108,11 @@ def output_shape(module: nn.Module, x_shape: tuple[int, ...]) -> tuple[int, ...]
             # What to_empty(device="cpu") does, but from shapes: empty_like on a meta
             # tensor takes the reference path (and imports sympy), torch.empty does not.
             module._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
-            return tuple(module(torch.zeros(x_shape)).shape)
+            # A layer such as Dropout draws random numbers in forward: the probe must not
+            # move the global generator (``torch.manual_seed(S)`` then building a model
+            # must give plain PyTorch's weights, and its next numbers after).
+            with torch.random.fork_rng(devices=[]):
+                return tuple(module(torch.zeros(x_shape)).shape)
         with torch.device("meta"):  # tensors a layer makes inside forward stay on meta too
             module.to_empty(device="meta")
             return tuple(module(torch.empty(x_shape)).shape)

@@ -31,6 +31,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from tutor.engine.activity import PROBE_SIZE, LayerActivity, activation_stats
 from tutor.engine.checkpoint import checkpoint_path, save_checkpoint
 from tutor.engine.config import (
     EXPLOSION_FACTOR,
@@ -133,8 +134,19 @@ class Trainer(RunControl):
         train = data.train
         if train is None or int(train.x.shape[0]) == 0:
             raise TrainError(key="train.no_samples", data=getattr(data, "name", ""))
-        self._x = train.x.to(self.device)
-        self._y = train.y.to(self.device)
+        x_train, y_train = train.x, train.y
+        if config.train_subset is not None:
+            available = int(x_train.shape[0])
+            if config.train_subset > available:
+                raise TrainError(
+                    key="train.subset_too_big",
+                    asked=f"{config.train_subset:,}",
+                    data=getattr(data, "name", "data"),
+                    available=f"{available:,}",
+                )
+            x_train, y_train = x_train[: config.train_subset], y_train[: config.train_subset]
+        self._x = x_train.to(self.device)
+        self._y = y_train.to(self.device)
         if config.input_scale != 1.0:
             # Scale once here, not once per step: one copy instead of an op per batch.
             self._x = self._x * config.input_scale
@@ -145,6 +157,7 @@ class Trainer(RunControl):
 
         self._first_loss: float | None = None
         self._loss_limit = math.inf
+        self._probe: torch.Tensor | None = None
 
     # ----------------------------------------------------------------- running
 
@@ -230,6 +243,9 @@ class Trainer(RunControl):
         autoencode = cfg.target == "inputs"
         share_gil = self.reserve_core
         pause_thread = time.sleep
+        count_correct = self.task == "classification"
+        # Right predictions, summed on the device and read once per epoch.
+        correct = torch.zeros((), dtype=torch.int64, device=self.device)
 
         result = TrainResult(state="running")
         started = monotonic()
@@ -254,6 +270,7 @@ class Trainer(RunControl):
                 next_emit = monotonic()  # the first step is reported at once
                 paused_before = self._paused_s
                 epoch_start = monotonic()
+                correct.zero_()
                 model.train()
                 for step in range(steps):
                     if attention() and self._attend(epoch, step):
@@ -269,6 +286,9 @@ class Trainer(RunControl):
                         yb = xb if autoencode else y[idx]  # (B,)
                     out = model(xb)  # (B, C, H, W) -> (B, classes) logits
                     loss = loss_fn(out, yb)  # mean over the batch, a 0-d tensor
+                    if count_correct:
+                        # (B, classes) -> (B,) predicted classes, compared with the labels
+                        correct.add_((out.detach().argmax(dim=1) == yb).sum())
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()
@@ -316,6 +336,8 @@ class Trainer(RunControl):
                     train_loss=train_loss,
                     val_loss=val_metrics.loss if val_metrics else None,
                     val_accuracy=val_metrics.accuracy if val_metrics else None,
+                    train_accuracy=float(correct) / n if count_correct else None,
+                    activity=self._activity() if cfg.track_activity else None,
                     samples_per_s=n / max(train_s, 1e-9),
                     elapsed_s=monotonic() - started - self._paused_s,
                     lr=self._lr,
@@ -368,6 +390,7 @@ class Trainer(RunControl):
             extra={
                 "dataset": getattr(self.data, "name", None),
                 "train_loss": event.train_loss,
+                "train_accuracy": event.train_accuracy,
                 "val_loss": event.val_loss,
                 "val_accuracy": event.val_accuracy,
                 "lr": event.lr,
@@ -375,6 +398,18 @@ class Trainer(RunControl):
                 "device": event.device,
             },
         )
+
+    def _activity(self) -> tuple[LayerActivity, ...]:
+        """Activation statistics on a fixed probe batch: the first validation samples
+        (the first training samples without a validation split), scaled as in training."""
+        if self._probe is None:
+            val = getattr(self.data, "val", None)
+            source = val.x if val is not None and int(val.x.shape[0]) else None
+            if source is None:
+                self._probe = self._x[:PROBE_SIZE]  # already scaled
+            else:
+                self._probe = source[:PROBE_SIZE].to(self.device) * self.config.input_scale
+        return tuple(activation_stats(self.model, self._probe))
 
     def _stopped(self, result: TrainResult, epoch: int, step: int, started: float) -> TrainResult:
         event = TrainingStopped(epoch, step)

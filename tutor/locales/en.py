@@ -249,4 +249,60 @@ STRINGS: dict[str, str] = {
     "learner.reserved": "{name} is a name some systems reserve; please choose another.",
     "learner.welcome": "Welcome, {name}. Your progress is saved in {folder}.",
     "learner.cannot_create": "Cannot create your folder {folder}: {reason}",
+    # issue 14: the backward pass, optimizer steps, initialisation (engine messages)
+    "backward.batch_mismatch": (
+        "the batch has inputs {inputs} but targets {targets}: both need the same number "
+        "of samples (the first size)"
+    ),
+    "backward.empty_batch": "the batch is empty: it needs at least one sample",
+    "backward.inputs_not_finite": (
+        "the inputs contain NaN or infinite numbers, so no gradient can be computed"
+    ),
+    "backward.loss_not_finite": (
+        "the loss is NaN or infinite, so its gradients mean nothing; check the inputs "
+        "and, after steps, the learning rate"
+    ),
+    "backward.second_batch": "give both the inputs and the targets of a batch, or neither",
+    "backward.loss_failed": (
+        "the loss cannot compare the model's output {output} with the targets {targets}: {reason}"
+    ),
+    "backward.forward_failed": "the model cannot run on a batch of {shape}: {reason}",
+    "backward.not_logits": (
+        "the model outputs {shape}, not class logits (N, K) with K ≥ 2: --backward "
+        "computes cross-entropy against the targets arange(N) % K, so it needs a "
+        "classifier (an autoencoder or a one-number regression has no classes)"
+    ),
+    "backward.no_layer": "the model has no layer '{layer}'{hint}",
+    "backward.no_param": "the model has no parameter '{param}'{hint}",
+    "backward.no_params": (
+        "the model has no trainable parameters, so backward() has no gradient to compute"
+    ),
+    "backward.no_linear": (
+        "the model has no Linear layer: the chain rule is written out for one unit of a "
+        "Linear layer"
+    ),
+    "backward.not_linear": (
+        "{layer} is a {type}, not a Linear layer: the chain rule is written out for one "
+        "unit of a Linear layer"
+    ),
+    "backward.chain_shape": (
+        "{layer} did not get a (batch, features) input with a gradient, so its chain "
+        "rule cannot be written out"
+    ),
+    "backward.unit_range": "{layer} has {count} units (0 to {last}): there is no unit {value}",
+    "backward.sample_range": (
+        "the batch has {count} samples (0 to {last}): there is no sample {value}"
+    ),
+    "backward.input_range": ("{layer} has {count} inputs (0 to {last}): there is no input {value}"),
+    "step.bad_positive": "{name} must be a positive number, got {value}",
+    "step.bad_fraction": "{name} must be between 0 and just below 1, got {value}",
+    "step.bad_non_negative": "{name} must be 0 (off) or a positive number, got {value}",
+    "step.bad_kind": "unknown optimizer {kind}: choose from {choices}",
+    "step.bad_index": "{param} has shape {shape}: {index} is not a position in it",
+    "step.no_params": "the model has no trainable parameters, so there is nothing to step",
+    "init.unknown": "unknown initialisation '{scheme}'{hint}: choose {choices}",
+    # engine: training
+    'config.weight_decay': 'weight_decay must be 0 (off) or a small positive number such as 1e-4, got {value}',
+    'config.train_subset': 'train_subset must be a whole number of samples (at least 1), got {value}',
+    'train.subset_too_big': 'train_subset asks for {asked} samples but {data} has {available} for training',
 }

@@ -249,4 +249,59 @@ STRINGS: dict[str, str] = {
     "learner.reserved": "{name}은(는) 일부 시스템이 예약해 둔 이름입니다. 다른 이름을 고르세요.",
     "learner.welcome": "{name}님, 환영합니다. 진행 상황은 {folder}에 저장됩니다.",
     "learner.cannot_create": "폴더 {folder}를 만들 수 없습니다: {reason}",
+    # issue 14: 역전파, 옵티마이저 스텝, 가중치 초기화 (엔진 메시지)
+    "backward.batch_mismatch": (
+        "배치의 입력은 {inputs}인데 타깃은 {targets}입니다: 둘의 샘플 수(첫 번째 크기)가 "
+        "같아야 합니다"
+    ),
+    "backward.empty_batch": "배치가 비어 있습니다: 샘플이 하나 이상 있어야 합니다",
+    "backward.inputs_not_finite": ("입력에 NaN이나 무한대 값이 있어서 기울기를 계산할 수 없습니다"),
+    "backward.loss_not_finite": (
+        "손실이 NaN이거나 무한대라서 기울기가 의미가 없습니다: 입력을 확인하고, 스텝을 "
+        "밟은 뒤라면 학습률을 확인하세요"
+    ),
+    "backward.second_batch": "배치의 입력과 타깃을 함께 주거나, 둘 다 생략하세요",
+    "backward.loss_failed": (
+        "손실 함수가 모델 출력 {output}과 타깃 {targets}을 비교할 수 없습니다: {reason}"
+    ),
+    "backward.forward_failed": "모델이 {shape} 모양의 배치를 처리하지 못합니다: {reason}",
+    "backward.not_logits": (
+        "모델 출력이 {shape}입니다. K ≥ 2인 (N, K) 로짓이 아닙니다: --backward는 타깃 "
+        "arange(N) % K에 대한 교차 엔트로피 손실을 계산하므로 분류 모델이 필요합니다 "
+        "(오토인코더나 숫자 하나를 예측하는 회귀 모델에는 클래스가 없습니다)"
+    ),
+    "backward.no_layer": "모델에 '{layer}' 층이 없습니다{hint}",
+    "backward.no_param": "모델에 '{param}' 파라미터가 없습니다{hint}",
+    "backward.no_params": ("모델에 학습할 파라미터가 없어서 backward()가 계산할 기울기가 없습니다"),
+    "backward.no_linear": (
+        "모델에 Linear 층이 없습니다: 연쇄 법칙은 Linear 층의 뉴런 하나에 대해 풀어 씁니다"
+    ),
+    "backward.not_linear": (
+        "{layer}은(는) Linear 층이 아니라 {type}입니다: 연쇄 법칙은 Linear 층의 뉴런 "
+        "하나에 대해 풀어 씁니다"
+    ),
+    "backward.chain_shape": (
+        "{layer}의 입력이 기울기가 있는 (배치, 특성) 모양이 아니어서 연쇄 법칙을 풀어 "
+        "쓸 수 없습니다"
+    ),
+    "backward.unit_range": (
+        "{layer}의 뉴런은 {count}개(0부터 {last}까지)입니다: {value}번 뉴런은 없습니다"
+    ),
+    "backward.sample_range": (
+        "배치의 샘플은 {count}개(0부터 {last}까지)입니다: {value}번 샘플은 없습니다"
+    ),
+    "backward.input_range": (
+        "{layer}의 입력은 {count}개(0부터 {last}까지)입니다: {value}번 입력은 없습니다"
+    ),
+    "step.bad_positive": "{name}은(는) 양수여야 하는데 {value}입니다",
+    "step.bad_fraction": "{name}은(는) 0 이상 1 미만이어야 하는데 {value}입니다",
+    "step.bad_non_negative": "{name}은(는) 0(끄기) 또는 양수여야 하는데 {value}입니다",
+    "step.bad_kind": "알 수 없는 옵티마이저 {kind}: {choices} 중에서 고르세요",
+    "step.bad_index": "{param}의 모양은 {shape}입니다: {index}는 그 안의 위치가 아닙니다",
+    "step.no_params": "모델에 학습할 파라미터가 없어서 스텝을 밟을 수 없습니다",
+    "init.unknown": "알 수 없는 초기화 방식 '{scheme}'{hint}: {choices} 중에서 고르세요",
+    # engine: training
+    'config.weight_decay': 'weight_decay는 0(끔)이거나 1e-4처럼 작은 양수여야 합니다. 받은 값: {value}',
+    'config.train_subset': 'train_subset은 1 이상의 샘플 수(정수)여야 합니다. 받은 값: {value}',
+    'train.subset_too_big': 'train_subset이 샘플 {asked}개를 요청했지만 {data}의 학습 샘플은 {available}개입니다',
 }
