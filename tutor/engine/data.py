@@ -35,6 +35,7 @@ from tutor.engine.datasets.paths import (
     mnist5k_file,
     raw_files_present,
 )
+from tutor.engine.datasets.plane import PLANE_SETS, plane_dataset
 from tutor.engine.datasets.registry import DataError, DatasetInfo, dataset_info, dataset_names
 from tutor.engine.datasets.sources import (
     STANDIN_SEED,
@@ -181,7 +182,7 @@ class Dataset:
 
     def image(self, i: int, split: str = "train") -> torch.Tensor:
         """Sample ``i`` as a picture: (C, H, W) float32 in 0..1, un-normalized, on the CPU."""
-        if self.task != "classification":
+        if self.task != "classification" or len(self.sample_shape) == 1:
             raise DataError(f"{self.name} has no images: its samples are numbers")
         part = self._check_index(i, split)
         mean = torch.tensor(self.mean).view(-1, 1, 1)  # (C, 1, 1)
@@ -209,6 +210,8 @@ class Dataset:
             sizes.append(f"{len(self.test):,} test")
         if self.task == "regression":
             kind = "(input, target) pairs"
+        elif len(self.sample_shape) == 1:
+            kind = f"points of {self.sample_shape[0]} numbers, {self.num_classes} classes"
         else:
             shape = "×".join(str(s) for s in self.sample_shape)
             kind = f"{shape} images, {self.num_classes} classes"
@@ -248,6 +251,7 @@ def load_dataset(
     offline: bool | None = None,
     download: bool | None = None,
     progress: Progress | None = None,
+    noise: float | None = None,
 ) -> Dataset:
     """Load a registry dataset as tensors on ``device``.
 
@@ -260,6 +264,9 @@ def load_dataset(
         offline: never touch the network (default ``TUTOR_OFFLINE``).
         download: download missing files (default: when not offline; never when offline).
         progress: called with (bytes done, bytes total) while downloading.
+        noise: for the 2-D sets (``circle``, ``xor``, ``gauss``, ``spiral``) only: 0 to
+            0.5 as on Playground's slider; None is the registry's default (0). See
+            :mod:`tutor.engine.datasets.plane`.
 
     Returns:
         The :class:`Dataset`. When the files are missing and cannot be downloaded, the
@@ -275,6 +282,12 @@ def load_dataset(
     allow_download = (not offline) if download is None else (bool(download) and not offline)
     notes: list[str] = []
 
+    if info.name in PLANE_SETS:
+        return plane_dataset(info.name, noise, target)
+    if noise is not None:
+        raise DataError(
+            f"noise is a setting of the 2-D sets ({', '.join(PLANE_SETS)}), not of {info.name}"
+        )
     if info.name == "thermometer":
         return _thermometer(info, target)
     if info.origin != "torchvision":
@@ -332,7 +345,7 @@ def build_cache(name: str, data_dir: Path | None = None) -> Path | None:
     info = dataset_info(name)
     data_dir = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     notes: list[str] = []
-    if info.name == "thermometer":
+    if info.name == "thermometer" or info.name in PLANE_SETS:
         return None
     if info.origin == "torchvision":
         prepared, reason = _prepared_torchvision(info, data_dir, False, True, None, notes)
