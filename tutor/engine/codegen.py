@@ -44,6 +44,9 @@ _POSITIONAL_STYLE = {"in_features", "out_features", "in_channels", "out_channels
 
 def layer_call(layer: Any) -> str:
     """``nn.Linear(784, 100)``: sizes positionally, as notebooks write them; the rest by name."""
+    if _own_class(layer.layer_class):
+        # tutor's own layers (PlaneFeatures) are written out as classes above the model.
+        return layer.layer_class.export_call(*layer.args, **dict(layer.kwargs))
     order = [
         name
         for name, p in inspect.signature(layer.layer_class.__init__).parameters.items()
@@ -61,6 +64,10 @@ def layer_call(layer: Any) -> str:
     return f"nn.{layer.type}({', '.join(parts)})"
 
 
+def _own_class(cls: type) -> bool:
+    return hasattr(cls, "export_code")
+
+
 def model_code(spec: ModelSpec) -> str:
     """An ``nn.Sequential`` equal to the spec, each line commented with its shapes."""
     shapes = dry_run(spec, batch_size=1).layers
@@ -73,6 +80,9 @@ def model_code(spec: ModelSpec) -> str:
     ]
     if named:
         lines.append("from collections import OrderedDict")
+    own = {layer.type: layer.layer_class for layer in spec.layers if _own_class(layer.layer_class)}
+    for cls in own.values():
+        lines += ["", "", cls.export_code().rstrip("\n"), ""]  # type: ignore[attr-defined]
     lines += [
         "",
         f"# one sample is {fmt_shape(spec.input, None)}; a batch of N is "
@@ -115,12 +125,13 @@ def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> s
         "nll": "nn.NLLLoss()  # expects log-probabilities (model ends in LogSoftmax)",
         "mse": "nn.MSELoss()",
     }[train.loss]
+    decay = f", weight_decay={train.weight_decay!r}" if train.weight_decay else ""
     if train.optimizer == "adam":
-        opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r})"
+        opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r}{decay})"
     elif train.momentum:
-        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, momentum={train.momentum!r})"
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, momentum={train.momentum!r}{decay})"
     else:
-        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r})"
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}{decay})"
     scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
     batch = "len(train_data)" if train.full_batch else str(train.batch_size)
     wanted = "inputs" if train.target == "inputs" else "targets"

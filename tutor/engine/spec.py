@@ -24,6 +24,7 @@ from typing import Any
 
 import torch.nn as nn
 
+from tutor.engine.plane import PlaneFeatures
 from tutor.errors import TutorError
 
 Path = tuple[str | int, ...]
@@ -55,6 +56,7 @@ ALLOWED_LAYERS: dict[str, type[nn.Module]] = {
         nn.BatchNorm1d,
         nn.BatchNorm2d,
         nn.Identity,
+        PlaneFeatures,  # tutor's own: Playground's input features (tutor.engine.plane)
     )
 }
 

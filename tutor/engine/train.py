@@ -74,6 +74,9 @@ class TrainConfig:
     """Learning rate: how far each step moves the weights along the gradient."""
     momentum: float = 0.0
     """SGD momentum (0 is plain SGD); ignored by Adam."""
+    weight_decay: float = 0.0
+    """L2 regularization: each step also pulls every weight and bias towards 0 by
+    ``lr × weight_decay × w`` (the gradient of ``weight_decay / 2 × Σ w²``); 0 is none."""
     batch_size: int = 64
     epochs: int = 5
     loss: str = "cross_entropy"
@@ -106,6 +109,15 @@ class TrainConfig:
             raise TrainError(
                 f"momentum must be between 0 (plain SGD) and just below 1, "
                 f"got {self.momentum!r}; 0.9 is a common choice"
+            )
+        if (
+            not _is_number(self.weight_decay)
+            or not math.isfinite(self.weight_decay)
+            or self.weight_decay < 0
+        ):
+            raise TrainError(
+                f"weight_decay (L2 regularization) must be 0 or a positive number such as "
+                f"0.001, got {self.weight_decay!r}"
             )
         if (
             not _is_number(self.input_scale)
@@ -305,13 +317,16 @@ class TensorData:
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """SGD (with ``config.momentum``) or Adam over the model's trainable parameters."""
+    """SGD (with ``config.momentum``) or Adam over the model's trainable parameters, with
+    ``config.weight_decay`` as L2 regularization."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise TrainError("the model has no trainable parameters, so there is nothing to train")
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr)
-    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(
+        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
 
 
 def divergence_explanation(
