@@ -151,4 +151,15 @@ STRINGS: dict[str, str] = {
     "palette.language": "Language: {name}",
     "palette.device": "Compute on {device}",
     "device.switched": "Now computing on {device}.",
+    # issue 15: the playground's limits (tutor.engine.playground)
+    "playground.dataset_not_plane": "{name} is not one of the playground's 2-D sets: choose {sets}.",
+    "playground.noise_range": "Noise goes from 0 to {high:g} (0 % to 50 %); it is {value}.",
+    "playground.layers_max": "A playground network has at most {max} hidden layers.",
+    "playground.layers_none": "There is no hidden layer left to remove: the inputs already go straight to the output, a linear model.",
+    "playground.layer_missing": "There is no hidden layer {layer}: the network has {count}.",
+    "playground.width_range": "A hidden layer has from {low} to {high} units, so layer {layer} cannot have {width}.",
+    "playground.activation_unknown": "Unknown activation function {name}: choose {choices}.",
+    "playground.lr_range": "The learning rate goes from {low:g} to {high:g}; it is {value}.",
+    "playground.regularization_range": "The L2 regularization rate goes from {low:g} to {high:g}; it is {value}.",
+    "playground.feature_last": "Keep at least one input feature: without one the network sees nothing of the point.",
 }
