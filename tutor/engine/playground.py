@@ -208,10 +208,14 @@ def toggle_feature(config: PlaygroundConfig, feature: str) -> PlaygroundConfig:
 
 
 def _step(choices: tuple[float, ...], value: float, steps: int) -> float | None:
-    """The choice ``steps`` places from ``value`` (from the nearest choice when ``value``
-    is between two), or None past either end."""
-    nearest = min(range(len(choices)), key=lambda i: abs(choices[i] - value))
-    target = nearest + steps
+    """The choice ``steps`` places from ``value``, or None past either end. A value
+    between two choices steps up to the one above it and down to the one below."""
+    exact = [i for i, c in enumerate(choices) if abs(c - value) <= 1e-9 * max(abs(c), 1e-12)]
+    if exact:
+        target = exact[0] + steps
+    else:
+        above = sum(1 for c in choices if c < value)  # index of the first choice above
+        target = above + steps - 1 if steps > 0 else above + steps
     return choices[target] if 0 <= target < len(choices) else None
 
 
