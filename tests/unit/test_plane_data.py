@@ -85,7 +85,7 @@ def test_shapes_of_the_clean_sets():
     x, y = make_plane_data("circle")
     r = x.norm(dim=1)
     assert float(r[y == 1].max()) <= 2.5 + 1e-5  # inside: the disc
-    assert 3.5 - 1e-5 <= float(r[y == 0].min()) and float(r[y == 0].max()) <= 5 + 1e-5
+    assert float(r[y == 0].min()) >= 3.5 - 1e-5 and float(r[y == 0].max()) <= 5 + 1e-5
     x, y = make_plane_data("xor")
     assert torch.equal((x[:, 0] * x[:, 1] > 0).long(), y)  # class 1: same signs
     assert float(x.abs().min()) >= 0.3 - 1e-6

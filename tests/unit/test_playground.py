@@ -20,7 +20,7 @@ from tutor.engine.codegen import training_code
 from tutor.engine.metrics import evaluate
 from tutor.engine.plane import PlaneFeatures
 from tutor.engine.playground import PlaygroundConfig, PlaygroundError
-from tutor.engine.train import TensorData, TensorSplit, TrainConfig, TrainError, Trainer
+from tutor.engine.train import TensorData, TensorSplit, TrainConfig, Trainer, TrainError
 from tutor.locales import t
 
 
