@@ -106,8 +106,13 @@ def test_shapes_of_the_clean_sets():
 
 @pytest.mark.parametrize(
     ("noise", "message"),
-    [(0.6, "from 0 to 0.5"), (-0.1, "from 0 to 0.5"), (math.nan, "from 0 to 0.5"),
-     ("0.1", "from 0 to 0.5"), (True, "from 0 to 0.5")],
+    [
+        (0.6, "from 0 to 0.5"),
+        (-0.1, "from 0 to 0.5"),
+        (math.nan, "from 0 to 0.5"),
+        ("0.1", "from 0 to 0.5"),
+        (True, "from 0 to 0.5"),
+    ],
 )
 def test_bad_noise_is_a_data_error(noise, message):
     with pytest.raises(DataError, match=message):

@@ -45,8 +45,15 @@ def test_features_equal_hand_computed_values():
     points = torch.tensor([[1.5, -2.0], [0.0, 3.0], [-4.0, 0.5]])
     out = plane_features(points, ALL)  # (3, 7)
     for row, (a, b) in zip(out.tolist(), points.tolist(), strict=True):
-        expected = [a, b, a * a, b * b, a * b, torch.sin(torch.tensor(a)).item(),
-                    torch.sin(torch.tensor(b)).item()]
+        expected = [
+            a,
+            b,
+            a * a,
+            b * b,
+            a * b,
+            torch.sin(torch.tensor(a)).item(),
+            torch.sin(torch.tensor(b)).item(),
+        ]
         assert row == pytest.approx(expected, abs=1e-6)
     assert out[0, 5].item() == pytest.approx(0.997494987, abs=1e-7)  # sin 1.5
     # A subset keeps the order asked for.
@@ -55,11 +62,27 @@ def test_features_equal_hand_computed_values():
 
 def test_feature_spellings_and_errors():
     assert feature_ids(["x1**2", "SIN X2", "x2·x1", "sin(x1)"]) == (
-        "x1^2", "sin(x2)", "x1*x2", "sin(x1)")
+        "x1^2",
+        "sin(x2)",
+        "x1*x2",
+        "sin(x1)",
+    )
     assert feature_ids(["x1²", "x2 ^ 2", "x1 * x2", "sinx2"]) == (
-        "x1^2", "x2^2", "x1*x2", "sin(x2)")
+        "x1^2",
+        "x2^2",
+        "x1*x2",
+        "sin(x2)",
+    )
     assert feature_ids("x2") == ("x2",)
-    assert [feature_label(f) for f in ALL] == ["x1", "x2", "x1²", "x2²", "x1·x2", "sin x1", "sin x2"]
+    assert [feature_label(f) for f in ALL] == [
+        "x1",
+        "x2",
+        "x1²",
+        "x2²",
+        "x1·x2",
+        "sin x1",
+        "sin x2",
+    ]
     with pytest.raises(FeatureError, match=r"unknown input feature 'x1\^3' \(did you mean 'x1\^2'"):
         feature_ids(["x1^3"])
     with pytest.raises(FeatureError, match=r"unknown input feature 'x3'; the features are x1, x2"):
@@ -82,11 +105,17 @@ def test_plane_features_layer_in_a_spec_builds_and_dry_runs():
     assert isinstance(model.features, PlaneFeatures)
     assert model.features.features == ("x1", "x2", "sin(x1)")
     assert [name for name, _ in model.named_parameters()] == [
-        "fc1.weight", "fc1.bias", "out.weight", "out.bias"]
+        "fc1.weight",
+        "fc1.bias",
+        "out.weight",
+        "out.bias",
+    ]
 
 
 def test_spec_problems_are_explained():
-    with pytest.raises(SpecError, match=r"cannot be built from PlaneFeatures.*did you mean 'sin\(x"):
+    with pytest.raises(
+        SpecError, match=r"cannot be built from PlaneFeatures.*did you mean 'sin\(x"
+    ):
         dry_run(parse_spec(_spec(["x1", "sin(x3)"])))
     wrong_input = _spec(["x1"]) | {"input": [3]}
     with pytest.raises(SpecError, match=r"PlaneFeatures\).*\(N, 2\), got \(N, 3\)"):

@@ -37,7 +37,12 @@ def _key(call) -> str:
 def test_defaults_are_playgrounds():
     c = PlaygroundConfig()
     assert (c.dataset, c.noise, c.features, c.hidden, c.activation) == (
-        "circle", 0.0, ("x1", "x2"), (4, 2), "tanh")
+        "circle",
+        0.0,
+        ("x1", "x2"),
+        (4, 2),
+        "tanh",
+    )
     assert (c.lr, c.regularization, c.batch_size, c.optimizer) == (0.03, 0.0, 10, "sgd")
     assert c.layer_sizes == (2, 4, 2, 2)
 
@@ -104,18 +109,33 @@ def test_rates_noise_and_dataset_step_through_playgrounds_choices():
 
 
 def test_spec_and_train_config_of_a_config():
-    c = PlaygroundConfig(hidden=(8, 8), activation="relu", features=("x1", "x2", "sin(x1)"),
-                         regularization=0.003, lr=0.1)
+    c = PlaygroundConfig(
+        hidden=(8, 8),
+        activation="relu",
+        features=("x1", "x2", "sin(x1)"),
+        regularization=0.003,
+        lr=0.1,
+    )
     spec = pg.playground_spec(c)
     assert spec.input == (2,) and spec.child_names() == [
-        "features", "fc1", "act1", "fc2", "act2", "out"]
+        "features",
+        "fc1",
+        "act1",
+        "fc2",
+        "act2",
+        "out",
+    ]
     model = build_model(spec)
     assert isinstance(model.features, PlaneFeatures) and isinstance(model.act2, nn.ReLU)
     assert (model.fc1.in_features, model.out.out_features) == (3, 2)
     assert spec.description == "3-8-8-2 relu network on circle"
     train = pg.playground_train_config(c)
     assert (train.lr, train.weight_decay, train.batch_size, train.loss) == (
-        0.1, 0.003, 10, "cross_entropy")
+        0.1,
+        0.003,
+        10,
+        "cross_entropy",
+    )
     assert "weight_decay=0.003" in training_code(spec, "circle", train)
     linear = build_model(pg.playground_spec(c.replace(activation="linear", hidden=(2,))))
     assert isinstance(linear.act1, nn.Identity)
@@ -141,11 +161,11 @@ def test_weight_decay_is_l2_in_the_optimizer_step():
 
 
 def test_a_short_run_on_circle_learns_it():
-    setup = pg.build_playground(PlaygroundConfig(hidden=(8, 8), epochs=10, noise=0.1))
+    setup = pg.build_playground(PlaygroundConfig(hidden=(8, 8), epochs=5, lr=0.1, noise=0.1))
     assert setup.data.name == "circle" and "noise 0.1" in setup.data.notice
     events: list[object] = []
     result = setup.trainer(events.append).run()
-    assert result.state == "finished" and result.epochs_done == 10
+    assert result.state == "finished" and result.epochs_done == 5
     # The test score is the engine's own evaluate() of the trained model.
     test = evaluate(setup.model, setup.data.test, "classification")
     assert result.test_metrics.accuracy == test.accuracy >= 0.9
@@ -156,10 +176,13 @@ def test_train_cli_defaults_a_2_input_model_to_circle(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     path = tmp_path / "two.yaml"
-    path.write_text(json.dumps({"input": [2], "layers": [
-        {"Linear": {"in_features": 2, "out_features": 2}}]}))
-    assert main(["train", str(path), "--epochs", "2", "--json", "--no-checkpoint",
-                 "--noise", "0.25"]) == 0
+    path.write_text(
+        json.dumps({"input": [2], "layers": [{"Linear": {"in_features": 2, "out_features": 2}}]})
+    )
+    assert (
+        main(["train", str(path), "--epochs", "2", "--json", "--no-checkpoint", "--noise", "0.25"])
+        == 0
+    )
     captured = capsys.readouterr()
     records = [json.loads(line) for line in captured.out.splitlines()]
     assert [r.get("epoch") for r in records[:-1]] == [1, 2]
@@ -183,9 +206,22 @@ def test_tutor_train_spec_on_circle_json(tmp_path: Path, isolated_env: dict):
     path = tmp_path / "spec.yaml"
     path.write_text(json.dumps(spec))
     done = subprocess.run(
-        [sys.executable, "-m", "tutor", "train", str(path), "--dataset", "circle", "--json",
-         "--epochs", "5"],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-m",
+            "tutor",
+            "train",
+            str(path),
+            "--dataset",
+            "circle",
+            "--json",
+            "--epochs",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ.copy(),
     )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
