@@ -45,7 +45,13 @@ def test_grid_points_are_the_pixel_centres():
 
 def test_pixels_are_the_models_argmax_and_softmax_confidence():
     model = _model()
-    m = boundary_map(model, size=(W, H), unit_size=(UW, UH))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        m = boundary_map(model, size=(W, H), unit_size=(UW, UH))
+        assert torch.get_num_threads() == 2  # it runs on one thread, then gives them back
+    finally:
+        torch.set_num_threads(threads)
     with torch.no_grad():
         probs = torch.softmax(model(_hand_grid(W, H)), dim=1)  # (h·w, 2)
     best, cls = probs.max(dim=1)

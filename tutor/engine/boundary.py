@@ -28,7 +28,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn as nn
@@ -42,9 +43,8 @@ CONFIDENCE_LEVELS = HEAT_LEVELS
 """Confidence levels 0..16: 0 is a coin toss (1/classes), 16 is certain."""
 
 
-@dataclass(frozen=True)
-class PlanePoint:
-    """One data point on the map."""
+class PlanePoint(NamedTuple):
+    """One data point on the map (a named tuple: hundreds are made per map, cheaply)."""
 
     col: int
     """Pixel column, 0 at the left edge (x1 = −extent)."""
@@ -110,9 +110,12 @@ def unpack(value: int) -> tuple[int, int]:
     return divmod(value, CONFIDENCE_LEVELS + 1)
 
 
+@lru_cache(maxsize=16)
 def grid_points(width: int, height: int, extent: float = PLANE_EXTENT) -> torch.Tensor:
     """The centres of a ``width`` × ``height`` pixel grid over −extent..extent, as
-    ``(height × width, 2)`` points (x1, x2), row by row from the top-left pixel."""
+    ``(height × width, 2)`` points (x1, x2), row by row from the top-left pixel.
+
+    Cached (the view asks for the same sizes many times a second): do not modify it."""
     step_x, step_y = 2 * extent / width, 2 * extent / height
     x1 = -extent + (torch.arange(width, dtype=torch.float32) + 0.5) * step_x  # (W,)
     x2 = extent - (torch.arange(height, dtype=torch.float32) + 0.5) * step_y  # (H,) top first
@@ -210,7 +213,28 @@ def boundary_map(
     uw, uh = _check_size("unit map size", unit_size)
     if isinstance(extent, bool) or not isinstance(extent, int | float) or not 0 < extent < 1e6:
         raise TutorError(f"the extent of the map must be a positive number, got {extent!r}")
-    reader = _for_reading(model)
+    threads = torch.get_num_threads()
+    try:
+        # One thread: these tensors are too small to gain from more, and on a busy
+        # 2-core machine a second OpenMP thread waiting for a core made the p95 ten
+        # times the median. The setting belongs to the calling thread (OpenMP), so the
+        # trainer's thread is not affected; it is restored below.
+        torch.set_num_threads(1)
+        return _draw(_for_reading(model), data, (w, h), (uw, uh), float(extent), splits)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _draw(
+    reader: nn.Module,
+    data: Any,
+    size: tuple[int, int],
+    unit_size: tuple[int, int],
+    extent: float,
+    splits: Sequence[str],
+) -> BoundaryMap:
+    """:func:`boundary_map` once its arguments are checked."""
+    (w, h), (uw, uh) = size, unit_size
     param = next(reader.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     dtype = param.dtype if param is not None else torch.float32
@@ -260,14 +284,16 @@ def boundary_map(
         cols = ((px[:, 0].cpu() + extent) / (2 * extent) * w).floor().long()  # (n,)
         rws = ((extent - px[:, 1].cpu()) / (2 * extent) * h).floor().long()
         inside = (cols >= 0) & (cols < w) & (rws >= 0) & (rws < h)
-        for c, r, lab, ok in zip(
-            cols[inside].tolist(),
-            rws[inside].tolist(),
-            labels[inside].tolist(),
-            right[inside].tolist(),
-            strict=True,
-        ):
-            points.append(PlanePoint(c, r, lab, split, ok))
+        points += [
+            PlanePoint(c, r, lab, split, ok)
+            for c, r, lab, ok in zip(
+                cols[inside].tolist(),
+                rws[inside].tolist(),
+                labels[inside].tolist(),
+                right[inside].tolist(),
+                strict=True,
+            )
+        ]
 
     inputs: list[UnitMap] = []
     hidden: list[list[UnitMap]] = []
@@ -285,7 +311,7 @@ def boundary_map(
     return BoundaryMap(
         width=w,
         height=h,
-        extent=float(extent),
+        extent=extent,
         classes=k,
         rows=rows,
         points=points,
