@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -144,10 +145,21 @@ def make_plane_data(
     level = check_noise(noise)
     if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n % 2:
         raise DataError(f"the number of points must be an even whole number ≥ 2, got {n!r}")
-    g = torch.Generator().manual_seed(seed)
-    x, y = _GENERATORS[kind](n // 2, level, g)
-    order = torch.randperm(n, generator=g)
-    return x[order].to(torch.float32).contiguous(), y[order]
+    x, y = _generated(kind, n, level, int(seed))
+    return x.clone(), y.clone()
+
+
+@lru_cache(maxsize=32)
+def _generated(kind: str, n: int, noise: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The points themselves, kept: a restart or a network change reuses them, and only
+    a new noise level or seed draws again (callers get copies)."""
+    from tutor.engine.device import single_thread
+
+    with single_thread():  # 1,000 points: a second thread only costs time on 2 cores
+        g = torch.Generator().manual_seed(seed)
+        x, y = _GENERATORS[kind](n // 2, noise, g)
+        order = torch.randperm(n, generator=g)
+        return x[order].to(torch.float32).contiguous(), y[order]
 
 
 def plane_splits(
