@@ -112,8 +112,8 @@ def bench_spiral(seeds: int, limit: float) -> None:
         "x1 x2 sin x1 sin x2, 8-8 tanh (features)": PlaygroundConfig(
             dataset="spiral", features=("x1", "x2", "sin(x1)", "sin(x2)"), hidden=(8, 8)
         ),
-        "x1 x2, 8-8-8 relu (depth)": PlaygroundConfig(
-            dataset="spiral", hidden=(8, 8, 8), activation="relu"
+        "x1 x2, 8-8-8 relu, lr 0.1 (depth)": PlaygroundConfig(
+            dataset="spiral", hidden=(8, 8, 8), activation="relu", lr=0.1
         ),
     }
     for name, config in networks.items():
