@@ -4,6 +4,8 @@ and usable wherever a dataset is (load_dataset, `tutor data`)."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -140,3 +142,35 @@ def test_cli_data_lists_the_2d_sets_and_fetch_has_nothing_to_do(isolated_env, ca
     assert main(["data", "fetch", "spiral"]) == 0
     assert "spiral is generated: nothing to download." in capsys.readouterr().out
     assert not (isolated_env["data"] / "tutor-cache").exists()  # nothing cached
+
+
+def test_exported_data_code_makes_the_same_points_in_a_fresh_process(tmp_path):
+    from tutor.engine.datasets.plane_code import plane_data_code
+
+    cases = [(name, noise) for name in SETS for noise in (0.0, 0.3)]
+    for name, noise in cases:
+        (tmp_path / f"{name}-{noise}.py").write_text(plane_data_code(name, noise))
+    driver = (
+        "import runpy, sys, torch\n"
+        "for path in sys.argv[1:]:\n"
+        "    ns = runpy.run_path(path)\n"
+        "    splits = [ns[s].tensors for s in ('train_data', 'val_data', 'test_data')]\n"
+        "    torch.save(splits, path + '.pt')\n"
+    )
+    (tmp_path / "driver.py").write_text(driver)
+    files = [f"{name}-{noise}.py" for name, noise in cases]
+    done = subprocess.run(
+        [sys.executable, "driver.py", *files],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for (name, noise), file in zip(cases, files, strict=True):
+        data = load_dataset(name, noise=noise)
+        saved = torch.load(tmp_path / f"{file}.pt", weights_only=True)
+        for (x, y), split in zip(saved, (data.train, data.val, data.test), strict=True):
+            assert torch.equal(x, split.x) and torch.equal(y, split.y), (name, noise)
+    with pytest.raises(DataError, match="not one of the 2-D sets"):
+        plane_data_code("mnist")

@@ -234,3 +234,25 @@ def test_tutor_train_spec_on_circle_json(tmp_path: Path, isolated_env: dict):
     assert final["accuracy"] >= 0.9
     assert "Circle, noise 0 (circle), 500 train, 250 val, 250 test" in done.stderr
     assert Path(final["checkpoint"]).is_file()
+
+
+def test_playground_code_is_one_runnable_script(tmp_path: Path):
+    config = PlaygroundConfig(
+        dataset="xor", noise=0.1, features=("x1", "x2", "x1*x2"), hidden=(6,), regularization=0.001
+    )
+    script = pg.playground_code(config, epochs=2)
+    assert 'PlaneFeatures(["x1", "x2", "x1*x2"])' in script and "SEED, NOISE, N = 15, 0.1" in script
+    assert "weight_decay=0.001" in script and "for epoch in range(2):" in script
+    (tmp_path / "playground.py").write_text(script)
+    done = subprocess.run(
+        [sys.executable, "playground.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    params = sum(p.numel() for p in pg.build_playground(config).model.parameters())
+    lines = done.stdout.splitlines()
+    assert lines[0] == str(params) == "38"  # 3·6 + 6 + 6·2 + 2
+    assert [line.split(":")[0] for line in lines if line.startswith("epoch")] == [
+        "epoch 1",
+        "epoch 2",
+    ]
+    assert (tmp_path / "checkpoint.pt").is_file()

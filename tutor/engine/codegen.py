@@ -31,6 +31,19 @@ def torchvision_class(dataset: str | None) -> str | None:
     return "MNIST" if info.name == "mnist-5k" else None
 
 
+def _plane_set(dataset: str | None) -> str | None:
+    """The registry name when ``dataset`` is one of the generated 2-D sets."""
+    if dataset is None:
+        return None
+    from tutor.engine.data import DataError, dataset_info
+
+    try:
+        info = dataset_info(dataset)
+    except DataError:
+        return None
+    return info.name if info.noise is not None else None
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, tuple):
         inner = ", ".join(_literal(v) for v in value)
@@ -104,12 +117,20 @@ def model_code(spec: ModelSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> str:
-    """The notebook training loop for this model and these settings."""
+def training_code(
+    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
+) -> str:
+    """The notebook training loop for this model and these settings; for a generated
+    2-D set (circle, xor, gauss, spiral) with the code making its points at ``noise``."""
     out = dry_run(spec, batch_size=1).output_shape
     lines = ["from torch.utils.data import DataLoader"]
     tv = torchvision_class(dataset)
-    if tv:
+    plane = _plane_set(dataset)
+    if plane is not None:
+        from tutor.engine.datasets.plane_code import plane_data_code
+
+        lines += ["", *plane_data_code(plane, noise).rstrip("\n").split("\n")]
+    elif tv:
         lines += [
             "from torchvision import datasets",
             "from torchvision.transforms import ToTensor",

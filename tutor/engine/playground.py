@@ -348,6 +348,20 @@ class Playground:
         )
 
 
+def playground_code(config: PlaygroundConfig, epochs: int | None = None) -> str:
+    """The whole playground as one runnable script: the points (the same as the app's),
+    the network with its features layer, and the training loop with these settings.
+
+    ``epochs``: how long the script trains (the app trains until stopped; pass the
+    epochs it ran); ``config.epochs`` when None.
+    """
+    from tutor.engine.codegen import model_code, training_code
+
+    spec = playground_spec(config)
+    train = playground_train_config(config.replace(epochs=epochs or config.epochs))
+    return model_code(spec) + "\n" + training_code(spec, config.dataset, train, config.noise)
+
+
 def build_playground(config: PlaygroundConfig, device: Any = "cpu") -> Playground:
     """The spec, a freshly initialised model, the data and the training settings for
     ``config``, on ``device``. Restarting is calling this again."""
