@@ -94,7 +94,7 @@ def test_rates_noise_and_dataset_step_through_playgrounds_choices():
     assert pg.step_lr(c).lr == 0.1 and pg.step_lr(c, -2).lr == 0.003
     assert _key(lambda: pg.step_lr(c.replace(lr=10.0))) == "playground.lr_range"
     assert _key(lambda: pg.step_lr(c.replace(lr=0.00001), -1)) == "playground.lr_range"
-    assert pg.step_lr(c.replace(lr=0.02)).lr == 0.03  # between two: from the nearest
+    assert pg.step_lr(c.replace(lr=0.02)).lr == 0.03  # between two: to the one above
     assert pg.step_regularization(c).regularization == 0.001
     assert _key(lambda: pg.step_regularization(c, -1)) == "playground.regularization_range"
     assert _key(lambda: c.replace(lr=0)) == "playground.lr_range"
@@ -104,8 +104,10 @@ def test_rates_noise_and_dataset_step_through_playgrounds_choices():
     assert _key(lambda: pg.step_noise(c, -1)) == "playground.noise_range"
     assert pg.set_dataset(c, "Spirals").dataset == "spiral"
     assert _key(lambda: pg.set_dataset(c, "mnist")) == "playground.dataset_not_plane"
-    with pytest.raises(TrainError, match="batch size"):
+    with pytest.raises(PlaygroundError, match="batch_size must be a whole number"):
         c.replace(batch_size=0)
+    with pytest.raises(PlaygroundError, match="unknown optimizer 'rmsprop'"):
+        c.replace(optimizer="rmsprop")
 
 
 def test_spec_and_train_config_of_a_config():
@@ -256,3 +258,17 @@ def test_playground_code_is_one_runnable_script(tmp_path: Path):
         "epoch 2",
     ]
     assert (tmp_path / "checkpoint.pt").is_file()
+
+
+def test_config_and_controls_load_no_torch():
+    """The app's key handlers use them; its modules must not import torch at the top."""
+    script = (
+        "import sys\n"
+        "import tutor.engine.playground as pg\n"
+        "c = pg.toggle_feature(pg.add_layer(pg.PlaygroundConfig()), 'sin x1')\n"
+        "assert c.layer_sizes == (3, 4, 2, 2, 2), c\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import torch
 import torch.nn as nn
 
-from tutor.engine.datasets.plane import PLANE_EXTENT
+from tutor.engine.datasets.plane_info import PLANE_EXTENT
 from tutor.engine.device import single_thread
 from tutor.engine.images import HEAT_LEVELS, Heatmap
 from tutor.engine.plane import DEFAULT_FEATURES, PlaneFeatures, feature_label

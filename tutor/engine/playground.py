@@ -9,6 +9,9 @@ a :class:`~tutor.engine.train.TrainConfig` for the usual
 :class:`~tutor.engine.train.Trainer`; :func:`build_playground` does both and loads the
 data.
 
+The config and the controls load no torch (the app uses them on key presses, and its
+modules must not import torch at the top); building does.
+
 Every control is a pure function from a config to a new config (``add_layer``,
 ``change_width``, ``next_activation``, ``toggle_feature``, ``step_lr`` ...). A change
 beyond a limit raises :class:`PlaygroundError`, whose catalog key lets the app say
@@ -26,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.engine.datasets.plane import DEFAULT_NOISE, MAX_NOISE, PLANE_SETS
-from tutor.engine.plane import DEFAULT_FEATURES, FEATURE_IDS, FeatureError, feature_ids
+from tutor.engine.datasets.plane_info import DEFAULT_NOISE, MAX_NOISE, PLANE_SETS
+from tutor.engine.features import DEFAULT_FEATURES, FEATURE_IDS, FeatureError, feature_ids
 from tutor.errors import TutorError
 
 ACTIVATIONS: dict[str, str] = {
@@ -49,6 +52,7 @@ REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """Playground's L2 rates (0: no regularization)."""
 NOISE_STEP = 0.05
 """Playground's noise slider moves by 5 %."""
+OPTIMIZERS = ("sgd", "adam")
 
 
 class PlaygroundError(TutorError):
@@ -106,8 +110,16 @@ class PlaygroundConfig:
             )
         _check_rate("lr", self.lr)
         _check_rate("regularization", self.regularization)
-        # The training settings check the rest (batch size, optimizer, epochs, seed).
-        playground_train_config(self)
+        for name in ("batch_size", "epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise PlaygroundError(f"{name} must be a whole number of at least 1, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise PlaygroundError(f"seed must be a whole number, got {self.seed!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise PlaygroundError(
+                f"unknown optimizer {self.optimizer!r}: choose {' or '.join(OPTIMIZERS)}"
+            )
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:

@@ -27,21 +27,31 @@ from typing import Any
 
 import torch
 
+from tutor.engine.datasets.plane_info import (
+    DEFAULT_NOISE,
+    MAX_NOISE,
+    PLANE_EXTENT,
+    PLANE_SEED,
+    PLANE_SETS,
+    PLANE_SIZE,
+    SPLIT_FRACTIONS,
+    check_noise,
+)
 from tutor.engine.datasets.registry import DataError
 
-PLANE_SETS = ("circle", "xor", "gauss", "spiral")
-"""Registry names of the 2-D sets."""
-PLANE_SEED = 15
-"""Seed of the points and their split."""
-PLANE_SIZE = 1000
-"""Points per set, half of each class."""
-PLANE_EXTENT = 6.0
-"""The plane shown and sampled: −6..6 on both axes, as on Playground."""
-MAX_NOISE = 0.5
-DEFAULT_NOISE = 0.0
-"""Playground's default."""
-SPLIT_FRACTIONS = (0.5, 0.25, 0.25)
-"""Train, validation and test, within each class."""
+__all__ = [
+    "DEFAULT_NOISE",
+    "MAX_NOISE",
+    "PLANE_EXTENT",
+    "PLANE_SEED",
+    "PLANE_SETS",
+    "PLANE_SIZE",
+    "PlaneSplits",
+    "check_noise",
+    "make_plane_data",
+    "plane_dataset",
+    "plane_splits",
+]
 
 _RADIUS = 5.0  # circle: the outer ring's radius; xor: half the side of the square
 
@@ -56,21 +66,6 @@ class PlaneSplits:
     """Split name -> (n,) int64 labels."""
     index: dict[str, torch.Tensor]
     """Split name -> (n,) int64 positions in the generated set."""
-
-
-def check_noise(noise: object) -> float:
-    """``noise`` as a float in 0..0.5, or :class:`DataError` saying what is wrong."""
-    if (
-        isinstance(noise, bool)
-        or not isinstance(noise, int | float)
-        or not math.isfinite(noise)
-        or not 0 <= noise <= MAX_NOISE
-    ):
-        raise DataError(
-            f"noise must be a number from 0 to {MAX_NOISE} (as on Playground's slider), "
-            f"got {noise!r}"
-        )
-    return float(noise)
 
 
 def _uniform(n: int, low: float, high: float, g: torch.Generator) -> torch.Tensor:

@@ -9,7 +9,7 @@ labels and splits the app trained on (a test runs it in a fresh process and comp
 
 from __future__ import annotations
 
-from tutor.engine.datasets.plane import (
+from tutor.engine.datasets.plane_info import (
     DEFAULT_NOISE,
     PLANE_SEED,
     PLANE_SETS,
