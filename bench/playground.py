@@ -11,6 +11,9 @@
     Budgets: well under 20 ms a map; at least 5 redraws a second while training.
 (d) What a key press costs the engine: a config edit, a rebuilt network and data, and
     its first map (budget: well inside the 50 ms a key may take on screen).
+(e) The Trainer's own cost on these tiny sets (an epoch is 50 steps of 10 points):
+    milliseconds per epoch against a hand-written loop over the same tensors, with and
+    without validation after every epoch.
 
 Training runs as in the app: a ``Trainer`` with ``reserve_core=True`` in a worker thread,
 while the main thread draws a map every 0.15 s (the view's rate, about 7 Hz). The test
@@ -201,6 +204,43 @@ def bench_keys() -> None:
     print(f"    p50 {p50:.1f} ms, p95 {p95:.1f} ms (budget 50 ms on screen: {verdict(p95 < 50)})")
 
 
+def bench_trainer_overhead(repeats: int = 5, epochs: int = 20) -> None:
+    print("(e) ms per epoch, 2-8-8-2 on circle, SGD batch 10 (one thread, as in the app)")
+    import torch.nn.functional as F
+
+    from tutor.engine.device import single_thread
+
+    config = PlaygroundConfig(hidden=(8, 8), epochs=epochs)
+    results: dict[str, list[float]] = {"hand loop": [], "Trainer": [], "Trainer, no val": []}
+    with single_thread():
+        for _ in range(repeats):
+            setup = build_playground(config)
+            x, y = setup.data.train.x, setup.data.train.y
+            model, optimizer = setup.model, torch.optim.SGD(setup.model.parameters(), lr=0.03)
+            gen = torch.Generator().manual_seed(0)
+            t = time.perf_counter()
+            for _ in range(epochs):
+                order = torch.randperm(len(x), generator=gen)
+                for i in range(0, len(x), 10):
+                    idx = order[i : i + 10]
+                    loss = F.cross_entropy(model(x[idx]), y[idx])
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+            results["hand loop"].append((time.perf_counter() - t) / epochs * 1000)
+            for name, validate in (("Trainer", True), ("Trainer, no val", False)):
+                setup = build_playground(config)
+                trainer = setup.trainer()
+                trainer.validate = validate
+                t = time.perf_counter()
+                trainer.run()
+                results[name].append((time.perf_counter() - t) / epochs * 1000)
+    hand = statistics.median(results["hand loop"])
+    for name, values in results.items():
+        ms = statistics.median(values)
+        print(f"    {name:16} {ms:6.2f} ms/epoch  ({hand / ms:.2f}× the hand loop's speed)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="runs per network (seeds 0..N-1)")
@@ -214,6 +254,7 @@ def main() -> None:
     bench_keys()
     bench_accuracy(args.seeds, args.limit)
     bench_spiral(args.seeds, args.limit)
+    bench_trainer_overhead()
     print(f"load at the end {os.getloadavg()[0]:.2f}")
 
 
