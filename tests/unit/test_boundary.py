@@ -185,3 +185,19 @@ def test_bad_sizes_are_errors(kwargs, message):
 def test_a_model_that_does_not_take_points_is_an_error():
     with pytest.raises(TutorError, match=r"takes points \(N, 2\)"):
         boundary_map(nn.Sequential(nn.Linear(3, 2)))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_a_model_on_cuda_gives_the_cpu_map():
+    setup = build_playground(PlaygroundConfig(hidden=(8, 8), noise=0.2), device="cuda")
+    assert setup.data.train.x.device.type == "cuda"
+    setup.trainer().run()
+    on_gpu = boundary_map(setup.model, setup.data, size=(W, H), unit_size=(UW, UH))
+    model, data = setup.model.cpu(), setup.data.to("cpu")
+    on_cpu = boundary_map(model, data, size=(W, H), unit_size=(UW, UH))
+    gpu = torch.tensor(on_gpu.predicted)  # (H, W)
+    same = int((gpu == torch.tensor(on_cpu.predicted)).sum())
+    assert same >= 0.99 * W * H  # summation order may flip a pixel on the boundary itself
+    assert on_gpu.accuracy == pytest.approx(on_cpu.accuracy, abs=0.01)
+    assert len(on_gpu.points) == len(on_cpu.points) and len(on_gpu.hidden) == 2
