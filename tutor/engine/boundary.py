@@ -197,6 +197,10 @@ def boundary_map(
 ) -> BoundaryMap:
     """The decision boundary of ``model`` over the plane, its data points and unit maps.
 
+    Safe to call from another thread while ``model`` trains: no hooks, no mode switch,
+    one forward under ``torch.inference_mode`` (see the module text for why a map read
+    during an optimizer step is still a faithful picture).
+
     Args:
         model: a classifier taking points ``(N, 2)`` and giving logits ``(N, classes)``;
             for an ``nn.Sequential`` (every playground model) the unit maps too.

@@ -1,13 +1,7 @@
-"""Playground's input features: their names, spellings and formulas, without torch.
+"""Playground's input features: their ids, display names, spellings and formulas.
 
-TensorFlow Playground lets a learner feed a network not only x1 and x2 but also x1²,
-x2², x1·x2, sin x1 and sin x2. Here the features are the first layer of the model,
-:class:`PlaneFeatures`, so the model still takes the two coordinates: data, training,
-dissect, code export and the boundary map all see an ordinary 2-input model, and the
-exported code computes the features in plain PyTorch a learner can read.
-
-This module loads no torch (the app's controls use it before PyTorch has loaded); the
-layer that computes the features is :class:`tutor.engine.plane.PlaneFeatures`.
+No torch here: the app's controls use it before PyTorch has loaded. The layer that
+computes the features is :class:`tutor.engine.plane.PlaneFeatures`.
 
 Feature ids are written as in the code (``x1^2``, ``x1*x2``, ``sin(x1)``); the display
 names (``x1²``, ``x1·x2``, ``sin x1``) and a few other spellings are accepted too.
