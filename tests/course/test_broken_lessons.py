@@ -26,7 +26,7 @@ EXPECTED = {
     ),
     "05-wrong-type.yaml": ("9:13: error: 'epochs' must be a whole number, not 'three'"),
     "06-unknown-layer.yaml": (
-        "8:9: error: unknown layer type 'Relu' (did you mean 'ReLU'?); allowed layers: Linear, Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Unflatten, ReLU, LeakyReLU, Tanh, Hardtanh, Sigmoid, GELU, Softmax, LogSoftmax, Dropout, BatchNorm1d, BatchNorm2d, Identity"
+        "8:9: error: unknown layer type 'Relu' (did you mean 'ReLU'?); allowed layers: Linear, Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, Flatten, Unflatten, ReLU, LeakyReLU, Tanh, Hardtanh, Sigmoid, GELU, Softmax, LogSoftmax, Dropout, BatchNorm1d, BatchNorm2d, Identity, PlaneFeatures"
     ),
     "07-bad-layer-argument.yaml": (
         "7:34: error: Linear has no argument 'out_feature' (did you mean 'out_features'?); it takes: in_features, out_features, bias"
@@ -58,7 +58,7 @@ EXPECTED = {
         "4:5: error: 'correct' is 2 but there are only 2 choices (0 to 1)"
     ),
     "18-unknown-dataset.yaml": (
-        "5:14: error: unknown dataset 'fashion-mnsit' (did you mean 'fashion-mnist'?); datasets: fashion-mnist, mnist, cifar10, cifar2, thermometer, mnist-5k, shapes-2"
+        "5:14: error: unknown dataset 'fashion-mnsit' (did you mean 'fashion-mnist'?); datasets: fashion-mnist, mnist, cifar10, cifar2, thermometer, circle, xor, gauss, spiral, mnist-5k, shapes-2"
     ),
     "19-model-does-not-fit-data.yaml": (
         "7:12: error: model 'mlp' takes one sample of shape [784] but fashion-mnist samples are [1, 28, 28]"

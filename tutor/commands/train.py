@@ -29,6 +29,7 @@ DEFAULT_DATASETS: dict[tuple[int, ...], str] = {
     (3, 32, 32): "cifar10",
     (3072,): "cifar10",
     (1,): "thermometer",
+    (2,): "circle",
 }
 
 
@@ -42,9 +43,11 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         "a checkpoint under TUTOR_HOME/checkpoints. --json prints one JSON object "
         "per epoch and a final one with the test metrics. Ctrl+C stops cleanly.",
         epilog="Without --dataset, a 1×28×28 model trains on fashion-mnist, 3×32×32 on "
-        "cifar10 and a 1-input model on thermometer (offline, the real sets fall back "
+        "cifar10, a 1-input model on thermometer and a 2-input one on circle (offline, the real sets fall back "
         "to mnist-5k and a generated stand-in; the notice says which). The thermometer "
-        "defaults follow the book: inputs ×0.1, SGD lr 0.01, 5000 full-batch epochs.",
+        "defaults follow the book: inputs ×0.1, SGD lr 0.01, 5000 full-batch epochs; the 2-D "
+        "sets (circle, xor, gauss, spiral) train as on TensorFlow Playground: SGD lr 0.03, "
+        "batch 10, 20 epochs.",
     )
     p.add_argument(
         "source", metavar="SPEC_OR_LESSON", help="a model spec YAML file or a lesson file"
@@ -55,7 +58,14 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--dataset",
         metavar="NAME",
-        help="fashion-mnist, mnist, cifar10, cifar2, thermometer, mnist-5k ...",
+        help="fashion-mnist, mnist, cifar10, cifar2, thermometer, circle, xor, gauss, spiral, "
+        "mnist-5k ...",
+    )
+    p.add_argument(
+        "--noise",
+        type=float,
+        metavar="X",
+        help="noise of the 2-D sets circle, xor, gauss and spiral: 0 to 0.5 (default 0)",
     )
     p.add_argument(
         "--epochs",
@@ -152,7 +162,7 @@ def _pick_dataset(
         raise TutorError(
             f"no default dataset for a model whose input is ({shape}); choose one "
             "with --dataset NAME (fashion-mnist, mnist, cifar10, cifar2, "
-            "thermometer, mnist-5k)"
+            "thermometer, circle, xor, gauss, spiral, mnist-5k)"
         )
     return name
 
@@ -212,7 +222,9 @@ def run(args: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             # Repairs are also listed in data.warnings, printed below: not twice.
             warnings.simplefilter("ignore", UserWarning)
-            data = load_dataset(dataset_name, device=device.torch_device, progress=downloads)
+            data = load_dataset(
+                dataset_name, device=device.torch_device, progress=downloads, noise=args.noise
+            )
     finally:
         downloads.close()
     notice = getattr(data, "notice", "")

@@ -32,6 +32,19 @@ def torchvision_class(dataset: str | None) -> str | None:
     return "MNIST" if info.name == "mnist-5k" else None
 
 
+def _plane_set(dataset: str | None) -> str | None:
+    """The registry name when ``dataset`` is one of the generated 2-D sets."""
+    if dataset is None:
+        return None
+    from tutor.engine.data import DataError, dataset_info
+
+    try:
+        info = dataset_info(dataset)
+    except DataError:
+        return None
+    return info.name if info.noise is not None else None
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, tuple):
         inner = ", ".join(_literal(v) for v in value)
@@ -45,6 +58,9 @@ _POSITIONAL_STYLE = {"in_features", "out_features", "in_channels", "out_channels
 
 def layer_call(layer: Any) -> str:
     """``nn.Linear(784, 100)``: sizes positionally, as notebooks write them; the rest by name."""
+    if _own_class(layer.layer_class):
+        # tutor's own layers (PlaneFeatures) are written out as classes above the model.
+        return layer.layer_class.export_call(*layer.args, **dict(layer.kwargs))
     order = [
         name
         for name, p in inspect.signature(layer.layer_class.__init__).parameters.items()
@@ -62,6 +78,10 @@ def layer_call(layer: Any) -> str:
     return f"nn.{layer.type}({', '.join(parts)})"
 
 
+def _own_class(cls: type) -> bool:
+    return hasattr(cls, "export_code")
+
+
 def model_code(spec: ModelSpec) -> str:
     """An ``nn.Sequential`` equal to the spec, each line commented with its shapes."""
     shapes = dry_run(spec, batch_size=1).layers
@@ -74,6 +94,9 @@ def model_code(spec: ModelSpec) -> str:
     ]
     if named:
         lines.append("from collections import OrderedDict")
+    own = {layer.type: layer.layer_class for layer in spec.layers if _own_class(layer.layer_class)}
+    for cls in own.values():
+        lines += ["", "", cls.export_code().rstrip("\n"), ""]  # type: ignore[attr-defined]
     lines += [
         "",
         f"# one sample is {shape_text(spec.input)}; a batch of N is "
@@ -95,12 +118,20 @@ def model_code(spec: ModelSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def training_code(spec: ModelSpec, dataset: str | None, train: TrainConfig) -> str:
-    """The notebook training loop for this model and these settings."""
+def training_code(
+    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
+) -> str:
+    """The notebook training loop for this model and these settings; for a generated
+    2-D set (circle, xor, gauss, spiral) with the code making its points at ``noise``."""
     out = dry_run(spec, batch_size=1).output_shape
     lines = ["from torch.utils.data import DataLoader"]
     tv = torchvision_class(dataset)
-    if tv:
+    plane = _plane_set(dataset)
+    if plane is not None:
+        from tutor.engine.datasets.plane_code import plane_data_code
+
+        lines += ["", *plane_data_code(plane, noise).rstrip("\n").split("\n")]
+    elif tv:
         lines += [
             "from torchvision import datasets",
             "from torchvision.transforms import ToTensor",

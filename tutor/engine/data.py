@@ -36,6 +36,7 @@ from tutor.engine.datasets.paths import (
     mnist5k_file,
     raw_files_present,
 )
+from tutor.engine.datasets.plane import PLANE_SETS, plane_dataset
 from tutor.engine.datasets.registry import DataError, DatasetInfo, dataset_info, dataset_names
 from tutor.engine.datasets.sources import (
     STANDIN_SEED,
@@ -85,6 +86,7 @@ def load_dataset(
     offline: bool | None = None,
     download: bool | None = None,
     progress: Progress | None = None,
+    noise: float | None = None,
 ) -> Dataset:
     """Load a registry dataset as tensors on ``device``.
 
@@ -97,6 +99,9 @@ def load_dataset(
         offline: never touch the network (default ``TUTOR_OFFLINE``).
         download: download missing files (default: when not offline; never when offline).
         progress: called with (bytes done, bytes total) while downloading.
+        noise: for the 2-D sets (``circle``, ``xor``, ``gauss``, ``spiral``) only: 0 to
+            0.5 as on Playground's slider; None is the registry's default (0). See
+            :mod:`tutor.engine.datasets.plane`.
 
     Returns:
         The :class:`Dataset`. When the files are missing and cannot be downloaded, the
@@ -112,6 +117,10 @@ def load_dataset(
     allow_download = (not offline) if download is None else (bool(download) and not offline)
     notes: list[str] = []
 
+    if info.name in PLANE_SETS:
+        return plane_dataset(info.name, noise, target)
+    if noise is not None:
+        raise DataError(key="data.noise_only_plane", sets=", ".join(PLANE_SETS), name=info.name)
     if info.name == "thermometer":
         return _thermometer(info, target)
     if info.origin != "torchvision":
@@ -169,7 +178,7 @@ def build_cache(name: str, data_dir: Path | None = None) -> Path | None:
     info = dataset_info(name)
     data_dir = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     notes: list[str] = []
-    if info.name == "thermometer":
+    if info.name == "thermometer" or info.name in PLANE_SETS:
         return None
     if info.origin == "torchvision":
         prepared, reason = _prepared_torchvision(info, data_dir, False, True, None, notes)

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch.nn as nn
 
+from tutor.engine.plane import PlaneFeatures
 from tutor.text import suggest
 
 Path = tuple[str | int, ...]
@@ -46,6 +47,7 @@ ALLOWED_LAYERS: dict[str, type[nn.Module]] = {
         nn.BatchNorm1d,
         nn.BatchNorm2d,
         nn.Identity,
+        PlaneFeatures,  # tutor's own: Playground's input features (tutor.engine.plane)
     )
 }
 

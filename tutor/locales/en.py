@@ -305,4 +305,18 @@ STRINGS: dict[str, str] = {
     'config.weight_decay': 'weight_decay must be 0 (off) or a small positive number such as 1e-4, got {value}',
     'config.train_subset': 'train_subset must be a whole number of samples (at least 1), got {value}',
     'train.subset_too_big': 'train_subset asks for {asked} samples but {data} has {available} for training',
+    # issue 15: the playground's limits (tutor.engine.playground)
+    "playground.dataset_not_plane": "{name} is not one of the playground's 2-D sets: choose {sets}.",
+    "playground.noise_range": "Noise goes from 0 to {high:g} (0 % to 50 %); it is {value}.",
+    "playground.layers_max": "A playground network has at most {max} hidden layers.",
+    "playground.layers_none": "There is no hidden layer left to remove: the inputs already go straight to the output, a linear model.",
+    "playground.layer_missing": "There is no hidden layer {layer}: the network has {count}.",
+    "playground.width_range": "A hidden layer has from {low} to {high} units, so layer {layer} cannot have {width}.",
+    "playground.activation_unknown": "Unknown activation function {name}: choose {choices}.",
+    "playground.lr_range": "The learning rate goes from {low:g} to {high:g}; it is {value}.",
+    "playground.regularization_range": "The L2 regularization rate goes from {low:g} to {high:g}; it is {value}.",
+    "playground.feature_last": "Keep at least one input feature: without one the network sees nothing of the point.",
+    # engine: data
+    'data.noise_only_plane': 'noise is a setting of the 2-D sets ({sets}), not of {name}',
+    'data.points': 'points of {size} numbers, {classes} classes',
 }

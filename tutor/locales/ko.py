@@ -304,4 +304,18 @@ STRINGS: dict[str, str] = {
     'config.weight_decay': 'weight_decay는 0(끔)이거나 1e-4처럼 작은 양수여야 합니다. 받은 값: {value}',
     'config.train_subset': 'train_subset은 1 이상의 샘플 수(정수)여야 합니다. 받은 값: {value}',
     'train.subset_too_big': 'train_subset이 샘플 {asked}개를 요청했지만 {data}의 학습 샘플은 {available}개입니다',
+    # issue 15: the playground's limits (tutor.engine.playground)
+    "playground.dataset_not_plane": "{name}은(는) 플레이그라운드의 2차원 데이터셋이 아닙니다. {sets} 중에서 고르세요.",
+    "playground.noise_range": "노이즈는 0부터 {high:g}까지입니다(0 %~50 %). 지금 값은 {value}입니다.",
+    "playground.layers_max": "플레이그라운드 신경망의 은닉층은 최대 {max}개입니다.",
+    "playground.layers_none": "더 뺄 은닉층이 없습니다. 입력이 바로 출력으로 가는 선형 모델입니다.",
+    "playground.layer_missing": "{layer}번 은닉층은 없습니다. 이 신경망의 은닉층은 {count}개입니다.",
+    "playground.width_range": "은닉층의 유닛 수는 {low}개부터 {high}개까지이므로 {layer}번 층을 {width}개로 할 수 없습니다.",
+    "playground.activation_unknown": "{name}(이)라는 활성화 함수는 없습니다. {choices} 중에서 고르세요.",
+    "playground.lr_range": "학습률은 {low:g}부터 {high:g}까지입니다. 지금 값은 {value}입니다.",
+    "playground.regularization_range": "L2 규제 비율은 {low:g}부터 {high:g}까지입니다. 지금 값은 {value}입니다.",
+    "playground.feature_last": "입력 특성을 하나는 남겨 두세요. 특성이 없으면 신경망은 점에 대해 아무것도 보지 못합니다.",
+    # engine: data
+    'data.noise_only_plane': 'noise는 2차원 데이터셋({sets})의 설정이며 {name}에는 쓸 수 없습니다',
+    'data.points': '숫자 {size}개짜리 점, 클래스 {classes}개',
 }

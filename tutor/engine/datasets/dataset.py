@@ -120,7 +120,7 @@ class Dataset:
 
     def image(self, i: int, split: str = "train") -> torch.Tensor:
         """Sample ``i`` as a picture: (C, H, W) float32 in 0..1, un-normalized, on the CPU."""
-        if self.task != "classification":
+        if self.task != "classification" or len(self.sample_shape) == 1:
             raise DataError(f"{self.name} has no images: its samples are numbers")
         part = self._check_index(i, split)
         mean = torch.tensor(self.mean).view(-1, 1, 1)  # (C, 1, 1)
@@ -156,6 +156,8 @@ class Dataset:
         )
         if self.task == "regression":
             kind = t("data.pairs", lang)
+        elif len(self.sample_shape) == 1:
+            kind = t("data.points", lang, size=self.sample_shape[0], classes=self.num_classes)
         else:
             shape = "×".join(str(s) for s in self.sample_shape)
             kind = t("data.images", lang, shape=shape, classes=self.num_classes)

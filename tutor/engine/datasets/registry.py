@@ -95,6 +95,8 @@ class DatasetInfo:
     download_mb: float | None = None
     """Approximate download size, for the listing."""
     aliases: tuple[str, ...] = ()
+    noise: float | None = None
+    """The default noise (0 to 0.5) of a generated 2-D set; None for sets without one."""
 
     @property
     def base(self) -> str:
@@ -179,6 +181,49 @@ REGISTRY: dict[str, DatasetInfo] = {
             origin="builtin",
             description="the 11 (unknown unit, Celsius) pairs of the thermometer fit",
             aliases=("temperature",),
+        ),
+        DatasetInfo(
+            name="circle",
+            title="Circle",
+            task="classification",
+            sample_shape=(2,),
+            classes=("outside", "inside"),
+            origin="generated",
+            description="1,000 points (x1, x2): a disc inside a ring; noise 0 to 0.5",
+            noise=0.0,
+        ),
+        DatasetInfo(
+            name="xor",
+            title="XOR",
+            task="classification",
+            sample_shape=(2,),
+            classes=("opposite signs", "same signs"),
+            origin="generated",
+            description="1,000 points (x1, x2) in four quadrants: class 1 where x1 and x2 "
+            "have the same sign; noise 0 to 0.5",
+            noise=0.0,
+        ),
+        DatasetInfo(
+            name="gauss",
+            title="Two Gaussians",
+            task="classification",
+            sample_shape=(2,),
+            classes=("lower left", "upper right"),
+            origin="generated",
+            description="1,000 points (x1, x2) in two round blobs; noise 0 to 0.5 spreads them",
+            noise=0.0,
+            aliases=("gaussian", "gaussians", "blobs"),
+        ),
+        DatasetInfo(
+            name="spiral",
+            title="Spiral",
+            task="classification",
+            sample_shape=(2,),
+            classes=("first arm", "second arm"),
+            origin="generated",
+            description="1,000 points (x1, x2) on two interleaved spiral arms; noise 0 to 0.5",
+            noise=0.0,
+            aliases=("spirals",),
         ),
         DatasetInfo(
             name="mnist-5k",
