@@ -1,8 +1,10 @@
 """One string catalog per language, for the app and for the engine's learner messages.
 
-``t("train.status", "ko", epoch=1, ...)`` formats one string. Catalogs are plain
-dictionaries in ``tutor/locales/<lang>.py`` with the same keys (a test checks that, and
-that every key is used somewhere). The list of languages lives here and only here.
+``t("train.status", "ko", epoch=1, ...)`` formats one string. A catalog is the package
+``tutor/locales/<lang>/``: plain ``STRINGS`` dictionaries, one module per area (the app,
+the views, the engine, each bigger step kind), with the same keys in every language (a
+test checks that, and that every key is used somewhere). The list of languages lives
+here and only here.
 
 No torch and no Textual: the engine, the course layer and the app all import this.
 """
@@ -10,6 +12,7 @@ No torch and no Textual: the engine, the course layer and the app all import thi
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from functools import cache
 
 LANGUAGES: tuple[str, ...] = ("en", "ko")
@@ -26,10 +29,17 @@ DEFAULT_LANGUAGE = "en"
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """The catalog of ``lang`` (English for an unknown code)."""
+    """The catalog of ``lang`` (English for an unknown code): every module's strings."""
     code = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-    module = importlib.import_module(f"tutor.locales.{code}")
-    return module.STRINGS
+    package = importlib.import_module(f"tutor.locales.{code}")
+    strings: dict[str, str] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        part = importlib.import_module(f"{package.__name__}.{info.name}").STRINGS
+        twice = strings.keys() & part.keys()
+        if twice:  # one home per string: a key in two modules would hide one of them
+            raise KeyError(f"{code} catalog: {sorted(twice)} defined twice ({info.name})")
+        strings.update(part)
+    return strings
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
