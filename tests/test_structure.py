@@ -14,6 +14,7 @@ from pathlib import Path
 import tutor
 from tutor.course.steps import KINDS
 from tutor.engine.config import STATES
+from tutor.engine.outcome import CLAIMS
 from tutor.locales import LANGUAGES, catalog
 
 PACKAGE = Path(tutor.__file__).parent
@@ -81,7 +82,11 @@ def test_every_catalog_key_is_used():
         text for path, text in _sources().items() if "locales" not in path.parts
     )
     # Keys built from a name at run time: a step kind's title, a training state.
-    dynamic = {f"kind.{k}" for k in KINDS} | {f"train.{s}" for s in STATES}
+    dynamic = (
+        {f"kind.{k}" for k in KINDS}
+        | {f"train.{s}" for s in STATES}
+        | {f"outcome.{c}" for c in CLAIMS}
+    )
     unused = [
         key
         for key in catalog("en")

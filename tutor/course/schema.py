@@ -91,6 +91,12 @@ class TrainSettings(_Strict):
     target: Literal["labels", "inputs"] = _DEFAULTS.target  # type: ignore[assignment]
     """What the model should output: the labels, or its own inputs (an autoencoder)."""
     seed: int = _DEFAULTS.seed
+    weight_decay: float = Field(_DEFAULTS.weight_decay, ge=0, le=10)
+    """L2 regularisation, passed to the optimizer (``weight_decay=``)."""
+    train_subset: int | None = Field(_DEFAULTS.train_subset, ge=1)
+    """Train on only the first N training samples (a run that overfits quickly)."""
+    track_activity: bool = _DEFAULTS.track_activity
+    """Measure each activation layer after every epoch (dead ReLUs, saturated units)."""
 
     def config(self, **overrides: Any) -> TrainConfig:
         """These settings as the engine's :class:`TrainConfig`, with changes."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from pydantic import Field, field_validator
+
 from tutor.course.schema import StepBase, TrainSettings
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 
@@ -28,19 +30,66 @@ def ladder_step(ladder: tuple[float, ...], value: float, direction: int) -> floa
     return smaller[-1] if smaller else value
 
 
+#: Switches a train step can offer: ``d`` turns the model's Dropout layers off and on,
+#: ``w`` turns the step's weight decay off and on.
+TOGGLES = ("dropout", "weight_decay")
+
+
 class TrainStep(StepBase, TrainSettings):
     """Live training: curves, accuracy, speed; then metrics and the trained model."""
 
     kind: Literal["train"]
     model: str
     dataset: str | None = None
+    toggles: list[Literal["dropout", "weight_decay"]] = Field(default_factory=list)
+    """Switches the learner may flip before a run (``d``: dropout, ``w``: weight decay)."""
+    outcome: dict[str, Any] | None = None
+    """What the text says a run shows, checked after every run and in the lesson tests:
+    ``{val_loss_ends_above_train: true, train_val_gap_at_least: 0.1}`` (the claims are
+    ``tutor.engine.outcome.CLAIMS``)."""
+
+    @field_validator("outcome")
+    @classmethod
+    def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        from tutor.engine.outcome import CLAIMS
+        from tutor.text import suggest
+
+        for name, expected in (value or {}).items():
+            claim = CLAIMS.get(str(name))
+            if claim is None:
+                raise ValueError(
+                    f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
+                    f"outcomes: {', '.join(CLAIMS)}"
+                )
+            if claim.kind is bool and not isinstance(expected, bool):
+                raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
+            if claim.kind is float and (
+                isinstance(expected, bool)
+                or not isinstance(expected, int | float)
+                or not 0 <= expected <= 1
+            ):
+                raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
+        return value
 
 
 def check(step: TrainStep, ctx: CheckContext) -> None:
-    if ctx.model(step.model) is None:
+    spec = ctx.model(step.model)
+    if spec is None:
         return
     info = ctx.dataset(step)
     ctx.combination(step.model, info, step.loss, step.target)
+    if "dropout" in step.toggles and not any(layer.type == "Dropout" for layer in spec.layers):
+        ctx.problem(
+            "toggles",
+            f"the dropout switch needs Dropout layers in model '{step.model}'; "
+            "add one, e.g. '- Dropout: {p: 0.5}' after a hidden layer's activation",
+        )
+    if "weight_decay" in step.toggles and step.weight_decay == 0:
+        ctx.problem(
+            "toggles",
+            "the weight_decay switch turns the step's weight_decay on and off: "
+            "set weight_decay (e.g. 0.001)",
+        )
 
 
 def code(step: TrainStep, ctx: CodeContext) -> str | None:
