@@ -104,16 +104,22 @@ def code(step: TrainStep, ctx: CodeContext) -> str | None:
 def start(
     ctx: ComputeContext,
     on_event: Callable[[object], None],
+    switches: dict[str, bool] | None = None,
     **changes: Any,
 ) -> Any:
     """A training run of the step's model on its data, with the learner's ``changes``
-    to the settings (``lr``, ``batch_size``, ``epochs``); call ``run()`` on it in a
-    worker thread, then :func:`keep`."""
+    to the settings (``lr``, ``batch_size``, ``epochs``) and its ``switches`` (a
+    dropout or weight-decay switch turned off); call ``run()`` on it in a worker
+    thread, then :func:`keep`."""
+    from tutor.engine.edit import with_dropout
     from tutor.engine.run import TrainingRun, run_name
 
     step: TrainStep = ctx.step
+    switches = switches or {}
     data = ctx.dataset()
-    spec = ctx.lesson_file.specs[step.model]
+    spec = with_dropout(ctx.lesson_file.specs[step.model], switches.get("dropout", True))
+    if not switches.get("weight_decay", True):
+        changes["weight_decay"] = 0.0
     return TrainingRun(
         spec,
         data,
@@ -129,6 +135,8 @@ def keep(ctx: ComputeContext, run: Any, result: Any) -> None:
     """Keep the trained model for the lesson's later steps (when it learned anything)."""
     step: TrainStep = ctx.step
     if result.epochs_done > 0 and run.model is not None:
+        # Kept under the lesson's own spec: the later steps use the model as written
+        # (with dropout switched off, only its p differs, and eval mode ignores p).
         spec = ctx.lesson_file.specs[step.model]
         ctx.session.set_trained((ctx.lesson_id, step.model), spec, run.model, result)
 
