@@ -39,7 +39,7 @@ class StepKind:
     name: str
     schema: type[StepBase]
     check: Callable[[Any, CheckContext], None] | None = None
-    code: Callable[[Any, CodeContext], str | None] | None = None
+    code: Callable[[Any, CodeContext], Script | None] | None = None
 
 
 # ----------------------------------------------------------------------------- checking

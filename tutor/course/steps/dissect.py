@@ -14,6 +14,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 from tutor.errors import TutorError
 
 #: Layer types whose width the learner can change.
@@ -76,11 +77,11 @@ def check(step: DissectStep, ctx: CheckContext) -> None:
             )
 
 
-def code(step: DissectStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
+def code(step: DissectStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import model_script
 
     spec = ctx.specs.get(step.model)
-    return model_code(spec) if spec is not None else None
+    return model_script(spec) if spec is not None else None
 
 
 def width_step(current: int) -> int:

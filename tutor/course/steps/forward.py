@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class ForwardStep(StepBase):
@@ -45,11 +46,11 @@ def check(step: ForwardStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-def code(step: ForwardStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
+def code(step: ForwardStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import model_script
 
     spec = ctx.specs.get(step.model)
-    return model_code(spec) if spec is not None else None
+    return model_script(spec) if spec is not None else None
 
 
 def compute(

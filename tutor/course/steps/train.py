@@ -51,24 +51,9 @@ class TrainStep(StepBase, TrainSettings):
     @field_validator("outcome")
     @classmethod
     def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        from tutor.engine.outcome import CLAIMS
-        from tutor.text import suggest
+        from tutor.engine.outcome import check_outcome
 
-        for name, expected in (value or {}).items():
-            claim = CLAIMS.get(str(name))
-            if claim is None:
-                raise ValueError(
-                    f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
-                    f"outcomes: {', '.join(CLAIMS)}"
-                )
-            if claim.kind is bool and not isinstance(expected, bool):
-                raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
-            if claim.kind is float and (
-                isinstance(expected, bool)
-                or not isinstance(expected, int | float)
-                or not 0 <= expected <= 1
-            ):
-                raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
+        check_outcome(value)
         return value
 
 
@@ -92,13 +77,13 @@ def check(step: TrainStep, ctx: CheckContext) -> None:
         )
 
 
-def code(step: TrainStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code, training_code
+def code(step: TrainStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import model_script, training_script
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    return model_code(spec) + "\n" + training_code(spec, ctx.dataset(step), step.config())
+    return model_script(spec) + training_script(spec, ctx.dataset(step), step.config())
 
 
 def start(

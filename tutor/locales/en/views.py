@@ -122,4 +122,12 @@ STRINGS: dict[str, str] = {
     'key.weight_decay': 'Weight decay on/off',
     'train.keys.dropout': ' · d dropout',
     'train.keys.weight_decay': ' · w weight decay',
+    'outcome.lowest_train_loss': 'fit {value} has the lowest training loss',
+    'outcome.lowest_val_loss': 'fit {value} has the lowest validation loss',
+    'outcome.not_lowest_val_loss': 'fit {value} does not have the lowest validation loss',
+    'plot.fit.losses': '{label}: training loss {loss:.4g} · validation loss {val:.4g}',
+    'plot.data.train': 'training readings',
+    'plot.data.val': 'validation readings',
+    'forward.log_probs': 'log-probabilities (the model ends in LogSoftmax) → probabilities = exp(output)',
+    'forward.probs': 'probabilities (the model ends in Softmax, so they are shown as they are: no second softmax)',
 }

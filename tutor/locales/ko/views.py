@@ -122,4 +122,12 @@ STRINGS: dict[str, str] = {
     'key.weight_decay': '가중치 감쇠 켬/끔',
     'train.keys.dropout': ' · d 드롭아웃',
     'train.keys.weight_decay': ' · w 가중치 감쇠',
+    'outcome.lowest_train_loss': '{value}번 곡선의 학습 손실이 가장 낮다',
+    'outcome.lowest_val_loss': '{value}번 곡선의 검증 손실이 가장 낮다',
+    'outcome.not_lowest_val_loss': '{value}번 곡선의 검증 손실은 가장 낮지 않다',
+    'plot.fit.losses': '{label}: 학습 손실 {loss:.4g} · 검증 손실 {val:.4g}',
+    'plot.data.train': '학습용 측정값',
+    'plot.data.val': '검증용 측정값',
+    'forward.log_probs': '로그 확률 (모델이 LogSoftmax로 끝남) → 확률 = exp(출력)',
+    'forward.probs': '확률 (모델이 Softmax로 끝나므로 그대로 보여 줍니다. 소프트맥스를 두 번 적용하지 않습니다)',
 }

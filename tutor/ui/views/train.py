@@ -36,14 +36,16 @@ from tutor.engine.events import (
     TrainingResumed,
     TrainingStopped,
 )
+from tutor.engine.outcome import judge
 from tutor.ui import messages
 from tutor.ui.messages import TrainerEvent
 from tutor.ui.views.base import StepView
-from tutor.ui.views.train_text import activity_text, outcome_text, status_lines
+from tutor.ui.views.train_text import activity_text, status_lines
 from tutor.ui.widgets.chart import ChartView, chart_lines
 from tutor.ui.widgets.metrics import metrics_renderable
 from tutor.ui.widgets.run_charts import RunRecord, accuracy_chart, loss_chart
 from tutor.ui.widgets.strips import StripView
+from tutor.ui.widgets.verdicts import verdict_text
 
 STATUS_INTERVAL = 0.2
 """Seconds between two redraws of the status line and progress bar during an epoch."""
@@ -397,7 +399,8 @@ class TrainView(StepView):
         if last is not None and last.activity:
             text.append_text(activity_text(last, tr))
         if self.result is not None and step.outcome:
-            text.append_text(outcome_text(step.outcome, self.result, self.changed, tr, self.lang))
+            verdicts = judge(step.outcome, self.result)
+            text.append_text(verdict_text(verdicts, tr, self.lang, self.changed))
         self.query_one("#train-notes", Static).update(text)
 
     def draw_plot(self, force: bool = False) -> None:

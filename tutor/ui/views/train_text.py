@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 
 from tutor.engine.events import EpochFinished
-from tutor.engine.outcome import judge
 from tutor.ui.widgets.pixels import Line, text_line
 
 STATE_STYLES = {
@@ -99,24 +98,4 @@ def activity_text(epoch: EpochFinished, tr: Callable[..., str]) -> Text:
                 std=layer.std,
             )
         text.append("  " + line + "\n")
-    return text
-
-
-def outcome_text(
-    outcome: Mapping[str, Any], result: Any, changed: bool, tr: Callable[..., str], lang: str
-) -> Text:
-    """Whether the run showed what the lesson says it shows, claim by claim."""
-    text = Text()
-    for verdict in judge(outcome, result):
-        claim = verdict.describe(lang)
-        if verdict.held is True:
-            text.append(tr("outcome.held", claim=claim) + "\n", style="green")
-        elif verdict.held is False:
-            text.append(
-                tr("outcome.failed", claim=claim) + "\n", style="yellow" if changed else "red"
-            )
-        else:
-            text.append(tr("outcome.unknown", claim=claim) + "\n", style="dim")
-    if changed:
-        text.append(tr("outcome.changed") + "\n", style="dim")
     return text
