@@ -83,8 +83,11 @@ def _own_class(cls: type) -> bool:
     return hasattr(cls, "export_code")
 
 
-def model_code(spec: ModelSpec) -> str:
-    """An ``nn.Sequential`` equal to the spec, each line commented with its shapes."""
+def model_code(spec: ModelSpec, seed: int | None = 0) -> str:
+    """An ``nn.Sequential`` equal to the spec, each line commented with its shapes.
+
+    With a ``seed`` the code seeds torch first, so its initial weights are tutor's
+    (``build_model(spec, seed=seed)`` builds the same layers in the same order)."""
     shapes = dry_run(spec, batch_size=1).layers
     named = any(layer.name for layer in spec.layers)
     calls = [layer_call(layer) for layer in spec.layers]
@@ -103,6 +106,8 @@ def model_code(spec: ModelSpec) -> str:
         f"# one sample is {shape_text(spec.input)}; a batch of N is "
         f"{shape_text((1, *spec.input), 'N')}",
     ]
+    if seed is not None:
+        lines.append(f"torch.manual_seed({seed})  # the same initial weights as tutor's")
     lines.append("model = nn.Sequential(OrderedDict([" if named else "model = nn.Sequential(")
     for name, call, shape in zip(spec.child_names(), calls, shapes, strict=True):
         code = f'("{name}", {call}),' if named else f"{call},"
@@ -119,10 +124,10 @@ def model_code(spec: ModelSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def model_script(spec: ModelSpec) -> Script:
+def model_script(spec: ModelSpec, seed: int | None = 0) -> Script:
     """:func:`model_code` as a :class:`Script` part (imports and classes kept apart, so a
     lesson's script defines them once)."""
-    lines = model_code(spec).rstrip("\n").split("\n")
+    lines = model_code(spec, seed).rstrip("\n").split("\n")
     imports = [line for line in lines if line.startswith(("import ", "from "))]
     body = "\n".join(line for line in lines if line not in imports).strip("\n")
     setup: dict[str, str] = {}
@@ -179,15 +184,40 @@ def training_script(
     lines = []
     if train.train_subset is not None:
         n = train.train_subset
-        lines.append(f"train_data = Subset(train_data, range({n}))  # the first {n} only")
-    batch = "len(train_data)" if train.full_batch else str(train.batch_size)
+        lines.append(
+            f"train_data = Subset(train_data, range(min({n}, len(train_data))))  # the first {n} only"
+        )
+    every = max(1, train.epochs // 10)
+    report = f"    if (epoch + 1) % {every} == 0 or epoch == 0:\n    " if every > 1 else ""
+    if classify:
+        report += (
+            "    val_loss, val_accuracy = evaluate(val_loader)\n"
+            + ("    " if every > 1 else "")
+            + '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}, '
+            'val accuracy {val_accuracy:.1%}")'
+        )
+    else:
+        report += (
+            "    val_loss = evaluate(val_loader)\n"
+            + ("    " if every > 1 else "")
+            + '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}")'
+        )
+    if train.full_batch:
+        # One step per epoch on the whole training set (the thermometer fit): the data is
+        # one batch, taken once, as the book's loop does.
+        loading = [
+            "inputs, targets = next(iter(DataLoader(train_data, batch_size=len(train_data))))",
+            "val_loader = [next(iter(DataLoader(val_data, batch_size=len(val_data))))]",
+        ]
+        batches = ["    batches = [(inputs, targets)]  # one step per epoch: all of it"]
+    else:
+        loading = [
+            f"train_loader = DataLoader(train_data, batch_size={train.batch_size}, shuffle=True)",
+            "val_loader = DataLoader(val_data, batch_size=1024)",
+        ]
+        batches = ["    batches = train_loader"]
     lines += [
-        (
-            f"train_loader = DataLoader(train_data, batch_size={batch})  # one batch: all of it"
-            if train.full_batch
-            else f"train_loader = DataLoader(train_data, batch_size={batch}, shuffle=True)"
-        ),
-        "val_loader = DataLoader(val_data, batch_size=1024)",
+        *loading,
         f"loss_fn = {_LOSSES[train.loss]}",
         f"optimizer = {opt}",
         "",
@@ -213,7 +243,8 @@ def training_script(
         "",
         f"for epoch in range({train.epochs}):",
         "    model.train()",
-        "    for inputs, targets in train_loader:",
+        *batches,
+        "    for inputs, targets in batches:",
         f"        outputs = model(inputs{scale})  # {shape_text(out, 'B')}: "
         + (
             "logits, one per class"
@@ -227,14 +258,7 @@ def training_script(
         "        optimizer.zero_grad()  # gradients add up unless cleared",
         "        loss.backward()        # autograd: d loss / d every weight and bias",
         f"        optimizer.step()       {_STEP_COMMENTS[kind]}",
-        (
-            "    val_loss, val_accuracy = evaluate(val_loader)\n"
-            '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}, '
-            'val accuracy {val_accuracy:.1%}")'
-            if classify
-            else "    val_loss = evaluate(val_loader)\n"
-            '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}")'
-        ),
+        report,
         "",
         "if test_data is not None:",
         '    print("test:", evaluate(DataLoader(test_data, batch_size=1024)))',

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tutor.course.facts import FactContext
     from tutor.course.lesson import LessonFile
     from tutor.engine.datasets.registry import DatasetInfo
+    from tutor.engine.script import Script
     from tutor.engine.session import ModelState, Session
     from tutor.engine.spec import ModelSpec
 

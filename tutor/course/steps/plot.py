@@ -175,12 +175,18 @@ def code(step: PlotStep, ctx: CodeContext) -> Script | None:
             lines.append(f"curve_{n} = {curve.c:g} + {terms}")
         names = [line.split(" = ", 1)[0] for line in lines]
         body = _CODE.format(
-            low=step.x[0], high=step.x[1], lines="\n".join(lines), names=", ".join(names) + ".shape" if len(names) == 1 else "[t.shape for t in (" + ", ".join(names) + ",)]"
+            low=step.x[0],
+            high=step.x[1],
+            lines="\n".join(lines),
+            names=", ".join(names) + ".shape"
+            if len(names) == 1
+            else "[t.shape for t in (" + ", ".join(names) + ",)]",
         )
         return Script(imports=["import torch", "import torch.nn.functional as F"], body=[body])
     dataset = ctx.dataset(step)
     parts = [
-        model_script(ctx.specs[fit.model]) + training_script(ctx.specs[fit.model], dataset, fit.config())
+        model_script(ctx.specs[fit.model])
+        + training_script(ctx.specs[fit.model], dataset, fit.config())
         for fit in step.fits
         if fit.model in ctx.specs
     ]

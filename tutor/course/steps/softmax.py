@@ -70,7 +70,7 @@ def check(step: SoftmaxStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-_CODE = """logits = torch.tensor([{logits}])           # (1, K): one score per class
+_CODE = """logits = torch.tensor([[{logits}]])         # (1, K): one score per class
 probs = torch.softmax(logits, dim=1)         # exp(z) / sum(exp(z)), each row sums to 1
 label = torch.tensor([{label}])
 loss = nn.CrossEntropyLoss()(logits, label)  # = -log probs[0, label]
@@ -82,7 +82,7 @@ def code(step: SoftmaxStep, ctx: CodeContext) -> Script | None:
     from tutor.engine.codegen import model_script
 
     if step.logits is not None:
-        body = _CODE.format(logits=", ".join(f"{v:g}" for v in step.logits), label=step.label)
+        body = _CODE.format(logits=", ".join(repr(float(v)) for v in step.logits), label=step.label)
         body += "print(probs, loss.item(), same.item())\n"
         return Script(imports=["import torch", "from torch import nn"], body=[body])
     spec = ctx.specs.get(step.model or "")

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from tutor.course.schema import StepBase, TrainSettings
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 #: Learning rates and batch sizes that ``l``/``L`` and ``b``/``B`` step through.
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -83,7 +84,7 @@ def code(step: TrainStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    return model_script(spec) + training_script(spec, ctx.dataset(step), step.config())
+    return model_script(spec, step.seed) + training_script(spec, ctx.dataset(step), step.config())
 
 
 def start(
