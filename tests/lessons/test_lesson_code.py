@@ -54,7 +54,7 @@ def _expected_lines(lesson_file) -> set[str]:
         if script is None:
             continue
         text = script.text()
-        for name, spec in lesson_file.specs.items():
+        for spec in lesson_file.specs.values():
             model = build_model(spec)
             count = sum(p.numel() for p in model.parameters())
             if f"# {count:,} parameters" in text:
