@@ -90,6 +90,15 @@ EXPECTED = {
     "30-nll-without-logsoftmax.yaml": (
         "9:11: error: loss: nll expects log-probabilities, so model 'mlp' must end in LogSoftmax (it ends in Linear)"
     ),
+    "31-particle-after-fact.yaml": (
+        "12:1: error: the particle '를' right after a computed value depends on its last sound, which the text cannot know: write '을(를)' or rephrase"
+    ),
+    "32-particle-after-emphasis.yaml": (
+        "8:11: error: the particle '는' is cut from its word by '** ': put the emphasis around the word and its particle, or end the emphasis before a parenthesis"
+    ),
+    "33-unknown-outcome.yaml": (
+        "10:14: error: unknown outcome 'diverge' (did you mean 'diverges'?); outcomes: diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, accuracy_at_least, accuracy_below, train_val_gap_at_least"
+    ),
 }
 
 
