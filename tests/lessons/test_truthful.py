@@ -37,7 +37,7 @@ async def _open(stem: str, step_id: str, lang: str = "en", size=(130, 60)):
 
 
 async def test_06_a_softmax_model_shows_its_own_probabilities_not_softmax_again():
-    app, lesson_file, index, size = await _open("06-softmax-loss", "probs-forward")
+    app, _, index, size = await _open("06-softmax-loss", "probs-forward")
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         app.screen.go(index)
