@@ -12,6 +12,7 @@ from typing import Any
 
 from tutor.engine.build import dry_run
 from tutor.engine.config import TrainConfig
+from tutor.engine.source import ModelSource
 from tutor.engine.spec import ModelSpec
 from tutor.text import shape_text
 
@@ -119,11 +120,14 @@ def model_code(spec: ModelSpec) -> str:
 
 
 def training_code(
-    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
+    spec: ModelSource, dataset: str | None, train: TrainConfig, noise: float | None = None
 ) -> str:
     """The notebook training loop for this model and these settings; for a generated
-    2-D set (circle, xor, gauss, spiral) with the code making its points at ``noise``."""
-    out = dry_run(spec, batch_size=1).output_shape
+    2-D set (circle, xor, gauss, spiral) with the code making its points at ``noise``.
+
+    ``spec`` is a model spec or any :class:`~tutor.engine.source.ModelSource` (the
+    learner's own model): the loop only needs its input and output shapes."""
+    out = (1, *spec.rule_facts().output)
     lines = ["from torch.utils.data import DataLoader"]
     tv = torchvision_class(dataset)
     plane = _plane_set(dataset)

@@ -28,12 +28,12 @@ def check(step: CodeStep, ctx: CheckContext) -> None:
 
 
 def code(step: CodeStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code, training_code
+    from tutor.engine.codegen import training_code
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    text = model_code(spec)
+    text = spec.code()
     if step.train is not None:
         text += "\n" + training_code(spec, ctx.dataset(step), step.train.config())
     return text

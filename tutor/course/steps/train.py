@@ -93,12 +93,12 @@ def check(step: TrainStep, ctx: CheckContext) -> None:
 
 
 def code(step: TrainStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code, training_code
+    from tutor.engine.codegen import training_code
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    return model_code(spec) + "\n" + training_code(spec, ctx.dataset(step), step.config())
+    return spec.code() + "\n" + training_code(spec, ctx.dataset(step), step.config())
 
 
 def start(
