@@ -119,7 +119,7 @@ class UserSource:
             f"{shape_text(self.input)}, in a batch of 1",
         ]
         if output:
-            lines.append(f"print(model(x).shape)  # {shape_text((1, *output), 'N')} with N = 1")
+            lines.append(f"print(model(x).shape)  # torch.Size([1, {', '.join(map(str, output))}])")
         lines += [
             f"print(sum(p.numel() for p in model.parameters()))  # {self.total_params:,} parameters",
             "for name, p in model.named_parameters():",
