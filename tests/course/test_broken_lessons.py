@@ -16,7 +16,7 @@ EXPECTED = {
         "6:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
     ),
     "02-unknown-step-kind.yaml": (
-        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code"
+        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code, sandbox"
     ),
     "03-unknown-step-field.yaml": (
         "5:5: error: unknown field 'bdy' (did you mean 'body'?); allowed here: id, title, text, expect, body, include"
@@ -89,6 +89,15 @@ EXPECTED = {
     "29-missing-required-field.yaml": ("4:5: error: missing field 'model'"),
     "30-nll-without-logsoftmax.yaml": (
         "9:11: error: loss: nll expects log-probabilities, so model 'mlp' must end in LogSoftmax (it ends in Linear)"
+    ),
+    "31-sandbox-unknown-goal.yaml": (
+        "7:7: error: unknown field 'output' (did you mean 'output_shape'?); allowed here: output_shape, params, params_at_most, params_at_least, fits, layer"
+    ),
+    "32-sandbox-goal-shape.yaml": (
+        "7:21: error: shape [N, ten]: each size is a whole number, N (the batch, first only) or null (any size); 'ten' is none of these"
+    ),
+    "33-sandbox-solution-misses-goal.yaml": (
+        "8:15: error: the solution does not meet the goal 'fc1 has at most 5,000 parameters' (it has 7,850)"
     ),
 }
 

@@ -39,6 +39,7 @@ from tutor.ui.messages import (
     LanguageChosen,
     OpenLessonRequested,
     QuitRequested,
+    SandboxRequested,
 )
 from tutor.ui.palette import TutorCommands
 
@@ -252,6 +253,14 @@ class TutorApp(App[None]):
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         self.push_screen(LessonScreen(message.path, message.index))
+
+    @on(SandboxRequested)
+    def open_sandbox(self) -> None:
+        """The model sandbox (from the command palette), over whatever screen is open."""
+        from tutor.ui.screens.sandbox import SandboxScreen
+
+        if self.screen_stack and not isinstance(self.screen, SandboxScreen):
+            self.push_screen(SandboxScreen())
 
     @on(LanguageChosen)
     def choose_language(self, message: LanguageChosen) -> None:
