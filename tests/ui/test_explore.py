@@ -175,3 +175,13 @@ def learner_module(path: Path) -> torch.nn.Module:
     spec.loader.exec_module(module)
     torch.manual_seed(0)
     return module.SimpleLinearModel_01()
+
+
+def test_a_placeholder_on_the_learners_model_is_a_located_fact_error(learner_file: Path):
+    from tutor.course.facts import FactError
+
+    lesson_file = explore_lesson(load_user_source(f"{learner_file}:SimpleLinearModel_01"))
+    facts = lesson_file.facts()
+    with pytest.raises(FactError, match="facts are computed for model specs only"):
+        facts.compute("model.SimpleLinearModel_01.params")
+    assert "⟨" in facts.fill("{{ model.SimpleLinearModel_01.params }}")
