@@ -43,6 +43,19 @@ LEARNER = textwrap.dedent(
             return self.linear_03(x)
 
 
+    class Plane(nn.Module):
+        input_shape = (2,)
+
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(2, 8)
+            self.act = nn.Tanh()
+            self.out = nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.out(self.act(self.hidden(x)))
+
+
     class Odd(nn.Module):
         def __init__(self):
             super().__init__()
@@ -84,6 +97,16 @@ def test_a_model_that_fits_no_dataset_gets_layers_and_code(learner_file: Path):
     assert lesson is not None
     assert [s.kind for s in lesson.steps] == ["text", "dissect", "code"]
     assert "No dataset here takes one sample of (12,)" in lesson.steps[0].body["en"]
+
+
+def test_a_model_of_two_features_explores_a_2d_set(learner_file: Path):
+    lesson = explore_lesson(load_user_source(f"{learner_file}:Plane")).lesson
+    assert lesson is not None and lesson.dataset == "circle"
+    # Points are not pictures: no samples or forward screens, and the text says so.
+    assert [s.kind for s in lesson.steps] == ["text", "dissect", "softmax", "train", "code"]
+    assert "are points, not pictures" in lesson.steps[0].body["en"]
+    train = lesson.steps[3]
+    assert (train.lr, train.batch_size) == (0.03, 10)  # the 2-D sets' own defaults
 
 
 def test_a_dataset_that_does_not_fit_is_said_with_the_rule(learner_file: Path):
@@ -185,3 +208,17 @@ def test_a_placeholder_on_the_learners_model_is_a_located_fact_error(learner_fil
     with pytest.raises(FactError, match="facts are computed for model specs only"):
         facts.compute("model.SimpleLinearModel_01.params")
     assert "⟨" in facts.fill("{{ model.SimpleLinearModel_01.params }}")
+
+
+async def test_explore_in_korean_at_60x20(learner_file: Path):
+    app = TutorApp(lesson_file=explore_lesson(load_user_source(f"{learner_file}:Plane")))
+    app.language = "ko"
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert "Plane 살펴보기" in screen_flat(app)
+        for i in range(5):
+            view = view_of(app)
+            assert view.index == i and view.error_message is None, view.error_message
+            assert f"단계 {i + 1}/5" in screen_flat(app)
+            await pilot.press("n")
+            await settle(pilot)
