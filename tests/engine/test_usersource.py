@@ -117,7 +117,7 @@ def test_the_input_comes_from_example_input_and_errors_are_the_learners(learner:
 
 def test_the_code_imports_the_learners_file_and_builds_the_same_model(learner: Path):
     source = load_user_source(f"{learner}:Net", '{"hidden": 12}')
-    code = source.code()
+    code = source.code().text()
     assert f"sys.path.insert(0, {str(learner.parent)!r})" in code
     assert "from learner_net import Net" in code
     assert "model = Net(hidden=12)" in code
@@ -137,5 +137,5 @@ def test_the_code_imports_the_learners_file_and_builds_the_same_model(learner: P
 def test_a_file_name_python_cannot_import_is_loaded_by_path(tmp_path: Path):
     path = tmp_path / "my-net.py"
     path.write_text(LEARNER, encoding="utf-8")
-    code = load_user_source(f"{path}:Net").code()
+    code = load_user_source(f"{path}:Net").code().text()
     assert "spec_from_file_location" in code and "Net = module.Net" in code

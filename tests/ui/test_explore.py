@@ -14,6 +14,7 @@ import torch
 
 from tests.ui.helpers import screen_flat, settle, view_of
 from tutor.course.explore import explore_lesson, lesson_id
+from tutor.course.steps import step_code
 from tutor.engine.usersource import load_user_source
 from tutor.text import shape_text
 from tutor.ui.app import TutorApp
@@ -185,7 +186,9 @@ async def test_explore_walks_dissect_forward_softmax_train_and_code(learner_file
         text = screen_flat(app)
         assert "from model import SimpleLinearModel_01" in text
         assert "model = SimpleLinearModel_01()" in text
-        assert "loss.backward()" in text
+        code = step_code(view.lesson_file, len(STEPS) - 1)
+        assert code is not None and "loss.backward()" in code
+        assert "# (B, 10): logits, one per class" in code
 
 
 def learner_module(path: Path) -> torch.nn.Module:

@@ -176,7 +176,14 @@ async def test_train_runs_shows_falling_loss_and_ends_with_accuracy():
         assert "finished · epoch 2/2" in text
         assert re.search(r"accuracy \d+\.\d%", text)
         assert "confusion matrix" in text
-        assert "The trained model, on one test sample:" in text
+        # Training and validation accuracy per epoch, and how far apart they are.
+        assert "train accuracy" in text and "validation accuracy" in text
+        last = view.result.history[-1]
+        assert f"training {last.train_accuracy:.1%} · validation {last.val_accuracy:.1%}" in text
+        title = view.query(".trained-forward").first()
+        app.screen.query_one("#step-body").scroll_to_widget(title, animate=False, top=True)
+        await settle(pilot)
+        assert "The trained model, on one test sample:" in screen_flat(app)
         # The next steps use the trained weights.
         session = app.context.engine.session
         assert session.trained((view.lesson_id, "mlp")) is not None

@@ -8,7 +8,8 @@ forward, softmax, train, code) as a YAML lesson:
 * ``build(device, seed)``: a freshly initialised ``nn.Module`` on ``device``;
 * ``rule_facts()``: what the model × data × loss rules need (:mod:`tutor.engine.rules`);
 * ``child_names()``: the layer names a step may select;
-* ``code()``: the plain PyTorch code that makes the model.
+* ``code()``: the plain PyTorch code that makes the model, as a
+  :class:`~tutor.engine.script.Script` (a lesson's steps join into one runnable file).
 
 :class:`tutor.engine.spec.ModelSpec` is one (built by :func:`tutor.engine.build.build_model`),
 :class:`tutor.engine.usersource.UserSource` the other (built by calling the learner's
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import torch.nn as nn
 
     from tutor.engine.rules import ModelFacts
+    from tutor.engine.script import Script
 
 
 @runtime_checkable
@@ -46,7 +48,7 @@ class ModelSource(Protocol):
         """Names a step may select a layer by."""
         ...
 
-    def code(self) -> str:
+    def code(self) -> Script:
         """Plain PyTorch code that makes this model, with its shapes as comments."""
         ...
 

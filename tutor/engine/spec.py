@@ -122,11 +122,12 @@ class ModelSpec:
             last_layer=self.layers[-1].type if self.layers else "",
         )
 
-    def code(self) -> str:
-        """An ``nn.Sequential`` equal to the spec (:func:`tutor.engine.codegen.model_code`)."""
-        from tutor.engine.codegen import model_code
+    def code(self) -> Any:
+        """An ``nn.Sequential`` equal to the spec, as a :class:`~tutor.engine.script.Script`
+        (:func:`tutor.engine.codegen.model_script`)."""
+        from tutor.engine.codegen import model_script
 
-        return model_code(self)
+        return model_script(self)
 
 
 def _reporter(issues: list[SpecIssue]) -> Any:

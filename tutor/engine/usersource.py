@@ -25,6 +25,7 @@ import torch.nn as nn
 
 from tutor.engine.inputs import InputSpec, parse_input
 from tutor.engine.rules import ModelFacts
+from tutor.engine.script import Script
 from tutor.engine.trace import TraceError, trace
 from tutor.engine.usercode import (
     LearnerCodeError,
@@ -89,31 +90,28 @@ class UserSource:
     def child_names(self) -> list[str]:
         return list(self.layers)
 
-    def code(self) -> str:
+    def code(self) -> Script:
         """How a notebook imports and builds this model, with its shapes as comments."""
         folder = str(self.path.parent)
         module = self.path.stem
         first = self.name.split(".")[0]
-        lines = ["import torch", "from torch import nn", ""]
+        imports = ["import torch", "from torch import nn"]
+        setup: list[str] = []
         if folder not in ("", "."):
-            lines += [
-                "import sys",
-                f"sys.path.insert(0, {folder!r})  # the folder of {self.path.name}",
-            ]
+            imports.append("import sys")
+            setup.append(f"sys.path.insert(0, {folder!r})  # the folder of {self.path.name}")
         if module.isidentifier() and not keyword.iskeyword(module):
-            lines.append(f"from {module} import {first}  # your own code, {self.path.name}")
+            setup.append(f"from {module} import {first}  # your own code, {self.path.name}")
         else:  # a file name Python cannot import by name (my-model.py)
-            lines += [
-                "import importlib.util",
-                "",
+            imports.append("import importlib.util")
+            setup += [
                 f"spec = importlib.util.spec_from_file_location('learner_model', {str(self.path)!r})",
                 "module = importlib.util.module_from_spec(spec)",
                 "spec.loader.exec_module(module)",
                 f"{first} = module.{first}  # your own code, {self.path.name}",
             ]
         output = self.facts.output
-        lines += [
-            "",
+        lines = [
             f"model = {self.call()}",
             f"x = torch.randn(1, {', '.join(map(str, self.input))})  # one sample "
             f"{shape_text(self.input)}, in a batch of 1",
@@ -125,7 +123,11 @@ class UserSource:
             "for name, p in model.named_parameters():",
             "    print(name, tuple(p.shape))  # PyTorch stores a Linear weight as (out, in)",
         ]
-        return "\n".join(lines) + "\n"
+        return Script(
+            imports=imports,
+            setup={f"learner:{self.label}": "\n".join(setup)},
+            body=["\n".join(lines)],
+        )
 
     # ----------------------------------------------------------------- errors
 

@@ -44,4 +44,7 @@ def step_code(lesson_file: LessonFile, index: int) -> str | None:
     kind = KINDS[step.kind]
     if kind.code is None:
         return None
-    return kind.code(step, CodeContext(lesson_file, index))
+    # Kinds give a Script (parts that join into a lesson's one script); the step's own
+    # code is that script written out on its own.
+    script = kind.code(step, CodeContext(lesson_file, index))
+    return script.text() if script is not None else None

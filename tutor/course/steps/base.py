@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tutor.course.facts import FactContext
     from tutor.course.lesson import LessonFile
     from tutor.engine.datasets.registry import DatasetInfo
+    from tutor.engine.script import Script
     from tutor.engine.session import ModelState, Session
     from tutor.engine.source import ModelSource
 
@@ -39,7 +40,7 @@ class StepKind:
     name: str
     schema: type[StepBase]
     check: Callable[[Any, CheckContext], None] | None = None
-    code: Callable[[Any, CodeContext], str | None] | None = None
+    code: Callable[[Any, CodeContext], Script | None] | None = None
 
 
 # ----------------------------------------------------------------------------- checking

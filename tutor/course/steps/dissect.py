@@ -14,6 +14,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 from tutor.errors import TutorError
 
 #: Layer types whose width the learner can change.
@@ -76,7 +77,7 @@ def check(step: DissectStep, ctx: CheckContext) -> None:
             )
 
 
-def code(step: DissectStep, ctx: CodeContext) -> str | None:
+def code(step: DissectStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     return spec.code() if spec is not None else None
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class ForwardStep(StepBase):
@@ -45,7 +46,7 @@ def check(step: ForwardStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-def code(step: ForwardStep, ctx: CodeContext) -> str | None:
+def code(step: ForwardStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     return spec.code() if spec is not None else None
 

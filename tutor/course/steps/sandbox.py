@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 from tutor.course.goals import Goal, GoalCheck, check_goals, goal_phrases, largest_output
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 #: The most parameters a sandbox model may have (40 MB of float32 weights per edit).
 MAX_PARAMS = 10_000_000
@@ -216,7 +217,7 @@ def check(step: SandboxStep, ctx: CheckContext) -> None:
         ctx.problem("goal", "the start already meets every goal: there is nothing to do")
 
 
-def code(step: SandboxStep, ctx: CodeContext) -> str | None:
+def code(step: SandboxStep, ctx: CodeContext) -> Script | None:
     """The start model's code, when it builds (the exercise's answer is not given away)."""
     spec, _, problems = read_spec(initial_text(step, ctx.lesson_file), step.batch)
     return None if problems else spec.code()

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from tutor.course.schema import LocalText, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class SoftmaxStep(StepBase):
@@ -69,10 +70,7 @@ def check(step: SoftmaxStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-_CODE = """import torch
-from torch import nn
-
-logits = torch.tensor([{logits}])           # (1, K): one score per class
+_CODE = """logits = torch.tensor([{logits}])           # (1, K): one score per class
 probs = torch.softmax(logits, dim=1)         # exp(z) / sum(exp(z)), each row sums to 1
 label = torch.tensor([{label}])
 loss = nn.CrossEntropyLoss()(logits, label)  # = -log probs[0, label]
@@ -80,9 +78,11 @@ same = nn.NLLLoss()(nn.LogSoftmax(dim=1)(logits), label)
 """
 
 
-def code(step: SoftmaxStep, ctx: CodeContext) -> str | None:
+def code(step: SoftmaxStep, ctx: CodeContext) -> Script | None:
     if step.logits is not None:
-        return _CODE.format(logits=", ".join(f"{v:g}" for v in step.logits), label=step.label)
+        body = _CODE.format(logits=", ".join(f"{v:g}" for v in step.logits), label=step.label)
+        body += "print(probs, loss.item(), same.item())\n"
+        return Script(imports=["import torch", "from torch import nn"], body=[body])
     spec = ctx.specs.get(step.model or "")
     return spec.code() if spec is not None else None
 

@@ -37,6 +37,10 @@ class Chart:
     series: Sequence[Series] = field(default_factory=tuple)
     xlabel: str = ""
     ylabel: str = ""
+    vlines: Sequence[float] = field(default_factory=tuple)
+    """x positions marked with a vertical line (where early stopping would stop)."""
+    ylim: tuple[float, float] | None = None
+    """Fixed y range (accuracy: 0 to 1), else plotext's own."""
 
 
 def chart_lines(chart: Chart, width: int, height: int) -> list[Line]:
@@ -55,6 +59,10 @@ def chart_lines(chart: Chart, width: int, height: int) -> list[Line]:
             figure.scatter(list(s.xs), list(s.ys), label=s.label, marker="dot", color=colour)
         else:
             figure.plot(list(s.xs), list(s.ys), label=s.label, marker="braille", color=colour)
+    for x in chart.vlines:
+        figure.vertical_line(x, color="gray")
+    if chart.ylim is not None:
+        figure.ylim(*chart.ylim)
     if chart.xlabel:
         figure.xlabel(chart.xlabel)
     if chart.ylabel:
