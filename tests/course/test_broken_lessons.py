@@ -16,7 +16,7 @@ EXPECTED = {
         "6:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
     ),
     "02-unknown-step-kind.yaml": (
-        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code"
+        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code, sandbox"
     ),
     "03-unknown-step-field.yaml": (
         "5:5: error: unknown field 'bdy' (did you mean 'body'?); allowed here: id, title, text, expect, body, include"
@@ -98,6 +98,15 @@ EXPECTED = {
     ),
     "33-unknown-outcome.yaml": (
         "10:14: error: unknown outcome 'diverge' (did you mean 'diverges'?); outcomes: diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, accuracy_at_least, accuracy_below, train_val_gap_at_least"
+    ),
+    "34-sandbox-unknown-goal.yaml": (
+        "7:7: error: unknown field 'output' (did you mean 'output_shape'?); allowed here: output_shape, params, params_at_most, params_at_least, fits, layer"
+    ),
+    "35-sandbox-goal-shape.yaml": (
+        "7:21: error: shape [N, ten]: each size is a whole number, N (the batch, first only) or null (any size); 'ten' is none of these"
+    ),
+    "36-sandbox-solution-misses-goal.yaml": (
+        "8:15: error: the solution does not meet the goal 'fc1 has at most 5,000 parameters' (it has 7,850)"
     ),
 }
 

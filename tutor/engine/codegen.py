@@ -13,6 +13,7 @@ from typing import Any
 from tutor.engine.build import dry_run
 from tutor.engine.config import TrainConfig
 from tutor.engine.script import Script
+from tutor.engine.source import ModelSource
 from tutor.engine.spec import ModelSpec
 from tutor.text import shape_text
 
@@ -158,14 +159,17 @@ _STEP_COMMENTS = {
 
 
 def training_script(
-    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
+    spec: ModelSource, dataset: str | None, train: TrainConfig, noise: float | None = None
 ) -> Script:
     """The notebook training loop for ``model`` (defined by :func:`model_script` before
     it) on the lesson's data (:func:`tutor.engine.codegen_data.data_script`), with a
-    validation pass after every epoch and the test scores at the end, as the app does."""
+    validation pass after every epoch and the test scores at the end, as the app does.
+
+    ``spec`` is a model spec or any :class:`~tutor.engine.source.ModelSource` (the
+    learner's own model): the loop only needs its output shape."""
     from tutor.engine.codegen_data import data_script
 
-    out = dry_run(spec, batch_size=1).output_shape
+    out = (1, *spec.rule_facts().output)
     data = data_script(dataset, noise)
     decay = f", weight_decay={train.weight_decay!r}" if train.weight_decay else ""
     if train.optimizer == "adam":
@@ -282,7 +286,7 @@ def training_script(
 
 
 def training_code(
-    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
+    spec: ModelSource, dataset: str | None, train: TrainConfig, noise: float | None = None
 ) -> str:
     """:func:`training_script` as text (it uses the ``model`` defined before it)."""
     return training_script(spec, dataset, train, noise).text()

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tutor.course.steps import code, dissect, forward, plot, quiz, samples, softmax, text, train
+from tutor.course.steps import (
+    code,
+    dissect,
+    forward,
+    plot,
+    quiz,
+    samples,
+    sandbox,
+    softmax,
+    text,
+    train,
+)
 from tutor.course.steps.base import CodeContext, StepKind
 from tutor.locales import DEFAULT_LANGUAGE
 
@@ -18,7 +29,7 @@ if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
     from tutor.engine.script import Script
 
-_MODULES = (text, samples, dissect, forward, softmax, train, plot, quiz, code)
+_MODULES = (text, samples, dissect, forward, softmax, train, plot, quiz, code, sandbox)
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
 """Every step kind by name, in the order the authoring guide lists them."""

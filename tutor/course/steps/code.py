@@ -29,12 +29,12 @@ def check(step: CodeStep, ctx: CheckContext) -> None:
 
 
 def code(step: CodeStep, ctx: CodeContext) -> Script | None:
-    from tutor.engine.codegen import model_script, training_script
+    from tutor.engine.codegen import training_script
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    script = model_script(spec)
+    script = spec.code()
     if step.train is not None:
         script = script + training_script(spec, ctx.dataset(step), step.train.config())
     return script

@@ -79,14 +79,12 @@ same = nn.NLLLoss()(nn.LogSoftmax(dim=1)(logits), label)
 
 
 def code(step: SoftmaxStep, ctx: CodeContext) -> Script | None:
-    from tutor.engine.codegen import model_script
-
     if step.logits is not None:
         body = _CODE.format(logits=", ".join(repr(float(v)) for v in step.logits), label=step.label)
         body += "print(probs, loss.item(), same.item())\n"
         return Script(imports=["import torch", "from torch import nn"], body=[body])
     spec = ctx.specs.get(step.model or "")
-    return model_script(spec) if spec is not None else None
+    return spec.code() if spec is not None else None
 
 
 def compute(
@@ -97,6 +95,7 @@ def compute(
     """Softmax of ``logits`` (the step's own, or changed by the learner), or of the
     model's logits for ``sample`` when ``logits`` is None."""
     from tutor.engine.softmax import sample_logits, softmax_breakdown
+    from tutor.engine.source import explained
 
     step: SoftmaxStep = ctx.step
     if step.model is None:
@@ -112,7 +111,11 @@ def compute(
     count = len(data.split(split))
     index = (sample if sample is not None else step.sample) % count
     x, label, _ = data.sample(index, split)
-    values = logits if logits is not None else sample_logits(ctx.model_state(step.model).model, x)
+    if logits is not None:
+        values = logits
+    else:
+        with explained(ctx.lesson_file.specs[step.model]):
+            values = sample_logits(ctx.model_state(step.model).model, x)
     return SoftmaxResult(
         softmax_breakdown(values, int(label)), list(data.classes), list(values), index, count
     )

@@ -39,10 +39,19 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+l", "app.toggle_language", "key.language", show=False),
     ]
 
-    def __init__(self, path: Path, index: int | None = None) -> None:
+    def __init__(
+        self, path: Path, index: int | None = None, lesson_file: LessonFile | None = None
+    ) -> None:
+        """
+        Args:
+            path: the lesson file (read and checked through the catalog).
+            index: the step to open; by default where the learner left off.
+            lesson_file: a lesson made in memory (``tutor explore``), played as it is.
+        """
         super().__init__()
         self.path = path
         self.requested_index = index
+        self.given = lesson_file
         self.lesson_file: LessonFile | None = None
         self.index = 0
         self.data: Any = None
@@ -72,6 +81,8 @@ class LessonScreen(Screen[None]):
     def prepare(self) -> LessonFile:
         """Load and check the lesson (models dry-run, facts resolved): needs torch."""
         self.ctx.engine.wait()
+        if self.given is not None:
+            return self.given
         return self.ctx.catalog.load(self.path)
 
     @work(thread=True, exclusive=True, group="text", exit_on_error=False, name="fill-text")
