@@ -63,12 +63,18 @@ def check_regular(path: Path | str, limit: int | None = MAX_READ_BYTES) -> os.st
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.lexists(path):
-            raise FileRefused(path, "a symbolic link to nothing (its target is missing)", "missing") from None
+            raise FileRefused(
+                path, "a symbolic link to nothing (its target is missing)", "missing"
+            ) from None
         raise FileRefused(path, "no such file", "missing") from None
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise FileRefused(path, "a symbolic link loop (the link points back to itself)", "loop") from None
-        raise FileRefused(path, f"cannot be read: {error.strerror or error}", "unreadable") from None
+            raise FileRefused(
+                path, "a symbolic link loop (the link points back to itself)", "loop"
+            ) from None
+        raise FileRefused(
+            path, f"cannot be read: {error.strerror or error}", "unreadable"
+        ) from None
     except ValueError:  # a NUL inside the name
         raise FileRefused(path, "not a valid file name", "unreadable") from None
     return _checked(path, info, limit)
@@ -78,10 +84,14 @@ def _checked(path: Path | str, info: os.stat_result, limit: int | None) -> os.st
     if stat.S_ISDIR(info.st_mode):
         raise FileRefused(path, "a folder, not a file", "folder")
     if not stat.S_ISREG(info.st_mode):
-        raise FileRefused(path, f"{_kind_of(info.st_mode)}, not a regular file; only files can be read", "special")
+        raise FileRefused(
+            path, f"{_kind_of(info.st_mode)}, not a regular file; only files can be read", "special"
+        )
     if limit is not None and info.st_size > limit:
         raise FileRefused(
-            path, f"{info.st_size:,} bytes, larger than the {limit:,} bytes allowed here", "too_large"
+            path,
+            f"{info.st_size:,} bytes, larger than the {limit:,} bytes allowed here",
+            "too_large",
         )
     return info
 
@@ -100,8 +110,12 @@ def open_regular(path: Path | str, limit: int | None = MAX_READ_BYTES) -> Iterat
         fd = os.open(path, flags)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise FileRefused(path, "a symbolic link loop (the link points back to itself)", "loop") from None
-        raise FileRefused(path, f"cannot be read: {error.strerror or error}", "unreadable") from None
+            raise FileRefused(
+                path, "a symbolic link loop (the link points back to itself)", "loop"
+            ) from None
+        raise FileRefused(
+            path, f"cannot be read: {error.strerror or error}", "unreadable"
+        ) from None
     try:
         _checked(path, os.fstat(fd), limit)
         if hasattr(os, "set_blocking"):

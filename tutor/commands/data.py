@@ -37,6 +37,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tutor.config import data_dir
+    from tutor.engine.data import check_data_dir
+
+    # A TUTOR_DATA_DIR that is a file (or unreadable) is said first, for listing and
+    # fetching alike: every dataset in the table would otherwise look merely missing.
+    check_data_dir(data_dir())
     if getattr(args, "data_action", "list") == "fetch":
         return _fetch(args.name)
     return _list()

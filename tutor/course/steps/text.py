@@ -89,9 +89,13 @@ def _read_include(ctx: ComputeContext, name: str) -> str:
             return clean(read_text(candidate, MAX_INCLUDE_BYTES))
         except FileRefused as refused:
             if refused.kind != "missing":
-                raise TutorError(key="text.unreadable_file", name=name, reason=refused.reason) from None
+                raise TutorError(
+                    key="text.unreadable_file", name=name, reason=refused.reason
+                ) from None
         except UnicodeDecodeError:
-            raise TutorError(key="text.unreadable_file", name=name, reason="not UTF-8 text") from None
+            raise TutorError(
+                key="text.unreadable_file", name=name, reason="not UTF-8 text"
+            ) from None
     return "*(" + t("text.missing_file", ctx.language, name=name) + ")*"
 
 
