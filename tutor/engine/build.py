@@ -202,7 +202,16 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
                 blocked = True
                 continue
             out_shape = output_shape(module, repaired)
-        if math.prod(out_shape[1:]) > MAX_ACTIVATION:
+        if 0 in out_shape[1:]:
+            issues.append(
+                SpecIssue(
+                    layer.path,
+                    f"{label} would output {shape_text(out_shape, 'N')}: an empty tensor, "
+                    "with no numbers to pass on; every size after the batch must be at least 1",
+                )
+            )
+            blocked = True
+        elif math.prod(out_shape[1:]) > MAX_ACTIVATION:
             issues.append(
                 SpecIssue(
                     layer.path,

@@ -8,6 +8,7 @@ is built, and problems are reported with a path into the source data.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,9 @@ _REQUIRED_ARGS = {"Softmax": ("dim",), "LogSoftmax": ("dim",)}
 
 #: Largest value accepted for any single size argument; bigger is a typo, not a lesson.
 MAX_SIZE_VALUE = 1_000_000_000
+#: Largest magnitude of a float argument (a slope, a bound, an epsilon): beyond it the
+#: layer's outputs overflow float32 on ordinary inputs.
+MAX_FLOAT_VALUE = 1e6
 
 
 def type_name(value: Any) -> str:
@@ -107,6 +111,15 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
     items = value if isinstance(value, list | tuple) else [value]
     if isinstance(value, Mapping) or any(not isinstance(v, scalar_ok) for v in items):
         return f"{layer_type} argument '{arg}' must be a number, text or a list, not {type_name(value)}"
+    # Every number, whatever the signature says: a NaN slope or a 1e308 bound builds a
+    # layer whose outputs no view can draw, so it is refused here, with its location.
+    for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"{layer_type} argument '{arg}' must be a finite number, not {v!r}"
+        if isinstance(v, float) and abs(v) > MAX_FLOAT_VALUE:
+            return f"{layer_type} argument '{arg}' is {v:g}, far beyond any sensible value"
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE_VALUE:
+            return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
     if arg in _SIZE_ARGS or annotation == "int":
         for v in items:
             if arg == "padding" and isinstance(v, str):

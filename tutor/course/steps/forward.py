@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tutor.course.schema import StepBase
+from tutor.course.schema import Index, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 
 
@@ -18,7 +18,7 @@ class ForwardStep(StepBase):
     model: str
     dataset: str | None = None
     split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
+    sample: Index = 0
     shift: int = Field(0, ge=-8, le=8)
     """Shift the image this many pixels right (the translation experiment)."""
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from tutor.course.schema import LocalText, StepBase
+from tutor.course.schema import Drawn, Index, LocalText, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 
 
@@ -16,14 +16,14 @@ class SoftmaxStep(StepBase):
     """Logits -> exp -> sum -> probabilities -> argmax -> loss for the true label."""
 
     kind: Literal["softmax"]
-    logits: list[float] | None = None
+    logits: list[Drawn] | None = None
     """Example logits, or leave out and name a model and a sample."""
-    label: int | None = Field(None, ge=0)
+    label: Index | None = None
     classes: list[LocalText] | None = None
     model: str | None = None
     dataset: str | None = None
     split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
+    sample: Index = 0
 
     @model_validator(mode="after")
     def _source(self) -> SoftmaxStep:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.segment import Segment
@@ -14,6 +15,7 @@ from tutor.course.steps import forward as kind
 from tutor.course.steps.forward import MAX_SHIFT, ForwardResult
 from tutor.text import shape_text
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.numbers import cells, largest
 from tutor.ui.widgets.pixels import (
     Line,
     heatmap_lines,
@@ -30,8 +32,8 @@ BAR = 24
 
 def bar(value: float, biggest: float, width: int = BAR) -> Text:
     """A signed horizontal bar: red to the right for positive, blue for negative."""
-    biggest = biggest or 1.0
-    n = round(abs(value) / biggest * width)
+    biggest = biggest if biggest and math.isfinite(biggest) else 1.0
+    n = cells(abs(value) / biggest, width)
     style = "red" if value >= 0 else "blue"
     return Text("█" * n, style=style)
 
@@ -59,7 +61,7 @@ def logits_table(
 ) -> Text:
     """Each class's logit and probability, with bars; the true class and prediction marked."""
     text = Text()
-    biggest = max((abs(v) for v in logits), default=1.0)
+    biggest = largest(logits)
     name_w = max((len(c) for c in classes), default=1)
     for k, z in enumerate(logits):
         name = classes[k] if k < len(classes) else str(k)
@@ -72,7 +74,7 @@ def logits_table(
         text.append_text(z_bar)
         if probs is not None:
             text.append(f"{probs[k]:6.1%} ", style=style)
-            text.append("█" * round(probs[k] * 20), style="green" if k == label else "yellow")
+            text.append("█" * cells(probs[k], 20), style="green" if k == label else "yellow")
         text.append("\n")
     return text
 

@@ -35,6 +35,7 @@ from tutor.ui.messages import TrainerEvent
 from tutor.ui.views.base import StepView
 from tutor.ui.widgets.chart import Chart, ChartView, Series, chart_lines
 from tutor.ui.widgets.metrics import metrics_renderable
+from tutor.ui.widgets.numbers import cells
 from tutor.ui.widgets.pixels import text_line
 from tutor.ui.widgets.strips import StripView
 
@@ -374,7 +375,7 @@ class TrainView(StepView):
             progress = 1.0
         width = max(self.size.width, 20)
         bar_width = max(min(width - 8, 60), 10)
-        done = round(progress * bar_width)
+        done = cells(progress, bar_width)
         bar = Text("━" * done, style="green" if self.state != "diverged" else "red")
         bar.append("━" * (bar_width - done), style="dim")
         bar.append(f" {progress:4.0%}")

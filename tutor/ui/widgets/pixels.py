@@ -7,6 +7,7 @@ engine hands over plain floats, this module only maps them to colours.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+
+from tutor.ui.widgets.numbers import largest, level
 
 Line = list[Segment]
 RGB = tuple[int, int, int]
@@ -56,8 +59,8 @@ def _packed_rgb(packed: int) -> RGB:
 
 
 def diverging(v: float) -> RGB:
-    """−1 → blue, 0 → dark neutral, +1 → red."""
-    return _HEAT[max(-HEAT_LEVELS, min(HEAT_LEVELS, round(v * HEAT_LEVELS))) + HEAT_LEVELS]
+    """−1 → blue, 0 → dark neutral, +1 → red (NaN neutral, infinities the ends)."""
+    return _HEAT[level(v, HEAT_LEVELS) + HEAT_LEVELS]
 
 
 @lru_cache(maxsize=8192)
@@ -103,7 +106,7 @@ def heatmap_lines(heatmap: Any) -> list[Line]:
 
 def strip_line(values: Sequence[float], scale: float | None = None) -> Line:
     """One row of values as coloured cells (for long vectors such as 100 hidden units)."""
-    biggest = scale or max((abs(v) for v in values), default=0.0) or 1.0
+    biggest = scale if scale and math.isfinite(scale) else largest(values)
     return [Segment("█", _style(diverging(v / biggest), None)) for v in values]
 
 
