@@ -8,6 +8,7 @@ no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -126,21 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _say(message: str) -> None:
     """A message on standard error, cleaned of control characters (it may quote a file
     name or a field name from a file); nothing when standard error is gone too."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         print(clean(message), file=sys.stderr)
-    except (OSError, ValueError):
-        pass
 
 
 def _silence_stdout() -> None:
     """Point standard output at the null device, so the interpreter's last flush of the
     unwritable output at exit raises nothing (and prints no traceback)."""
-    try:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

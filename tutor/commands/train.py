@@ -202,7 +202,6 @@ def _config(args: argparse.Namespace, data: Any, spec: Any, lesson_step: Any = N
 
 def run(args: argparse.Namespace) -> int:
     from tutor.config import device_request
-
     from tutor.fsutil import FileRefused, check_regular
 
     path = Path(args.source)

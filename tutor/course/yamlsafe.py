@@ -64,7 +64,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        # Cleaned: a file name (or a message quoting one) may hold escape codes.
+        return clean(f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}")
 
 
 class YamlError(Exception):

@@ -20,6 +20,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -29,6 +30,7 @@ from tutor.course.catalog import LessonCatalog
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
 from tutor.locales import DEFAULT_LANGUAGE, next_language, t
+from tutor.text import clean
 from tutor.ui.context import TutorContext
 from tutor.ui.messages import (
     DeviceFellBack,
@@ -139,6 +141,22 @@ class TutorApp(App[None]):
                 return  # typed while the app closes: there is nothing left to act on
             self._last_input = time.monotonic()
         await super().on_event(event)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notice, but never read as markup and cleaned of control characters:
+        notices quote file names, lesson text and error messages (the one notice path
+        of every screen and view, which call ``self.notify`` and arrive here)."""
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.notify(message.error.localized(self.language), severity="error", timeout=30)

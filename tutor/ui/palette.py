@@ -6,10 +6,13 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 from textual.message import Message
 
 from tutor.course.schema import localize
 from tutor.locales import LANGUAGES, NATIVE_NAMES, t
+from tutor.text import clean
 from tutor.ui.context import tutor_context
 from tutor.ui.messages import DeviceSwitchRequested, LanguageChosen, OpenLessonRequested
 
@@ -31,13 +34,17 @@ class TutorCommands(Provider):
         go = getattr(screen, "go", None)
         if current is not None and current.lesson is not None and go is not None:
             for i, step in enumerate(current.lesson.steps):
-                title = localize(step.title, lang) if step.title else t(f"kind.{step.kind}", lang)
+                title = (
+                    clean(localize(step.title, lang))
+                    if step.title
+                    else t(f"kind.{step.kind}", lang)
+                )
                 commands.append(
                     (t("palette.step", lang, i=i + 1, title=title), partial(go, i), step.kind)
                 )
         for lesson_file in ctx.catalog.openable():
             assert lesson_file.lesson is not None
-            title = localize(lesson_file.lesson.title, lang)
+            title = clean(localize(lesson_file.lesson.title, lang))
             commands.append(
                 (
                     t("palette.open", lang, title=title),
@@ -65,11 +72,23 @@ class TutorCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, highlight(matcher, name), callback, text=name, help=help_text)
+
+
+def highlight(matcher: Matcher, name: str) -> Content:
+    """``name`` with the letters the query matched highlighted, as ``Matcher.highlight``
+    does, but never read as markup: lesson and step titles are the author's text, and a
+    title such as ``[/]`` would make the palette raise while drawing."""
+    content = Content(name)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

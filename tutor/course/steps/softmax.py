@@ -66,7 +66,18 @@ class SoftmaxResult:
 
 def check(step: SoftmaxStep, ctx: CheckContext) -> None:
     if step.model is not None and ctx.model(step.model) is not None:
-        ctx.combination(step.model, ctx.dataset(step))
+        info = ctx.dataset(step)
+        if info is not None and info.task != "classification":
+            # Softmax turns one logit per class into probabilities: a regression set
+            # has no classes and no label to take the loss of.
+            ctx.problem(
+                "model",
+                f"a softmax step turns a model's logits into class probabilities, but "
+                f"{info.name} is a regression set (no classes); use a forward step to show "
+                "the model's output",
+            )
+            return
+        ctx.combination(step.model, info)
 
 
 _CODE = """import torch

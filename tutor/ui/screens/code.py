@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.locales import t
+from tutor.text import literal
 from tutor.ui.context import tutor_context
 from tutor.ui.views.base import describe_error
 
@@ -53,7 +54,8 @@ class CodeScreen(ModalScreen[None]):
             lang = tutor_context(self).language
             body.update(Syntax(code, "python", word_wrap=True) if code else t("code.none", lang))
         elif event.state == WorkerState.ERROR:
-            body.update("⚠ " + describe_error(event.worker.error, tutor_context(self).language))
+            message = describe_error(event.worker.error, tutor_context(self).language)
+            body.update(literal("⚠ " + message))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 
 from tutor.learners import NAME_MAX, LearnerNameError, check_learner_name, enter_learner
 from tutor.locales import t
+from tutor.text import literal
 from tutor.ui.context import TutorContext, tutor_context
 
 
@@ -71,15 +72,17 @@ class LearnerScreen(Screen[None]):
             name = check_learner_name(event.value)
             folder = enter_learner(name)
         except LearnerNameError as problem:
-            error.update(problem.localized(lang))
+            error.update(literal(problem.localized(lang)))
             return
         except OSError as problem:
             error.update(
-                t(
-                    "learner.cannot_create",
-                    lang,
-                    folder=problem.filename or "learners/",
-                    reason=problem.strerror or problem,
+                literal(
+                    t(
+                        "learner.cannot_create",
+                        lang,
+                        folder=problem.filename or "learners/",
+                        reason=problem.strerror or problem,
+                    )
                 )
             )
             return
