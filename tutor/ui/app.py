@@ -20,6 +20,7 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -41,7 +42,10 @@ from tutor.ui.messages import (
     OpenLessonRequested,
     QuitRequested,
 )
-from tutor.ui.palette import TutorCommands
+from tutor.ui.palette import TutorCommands, TutorPalette
+
+#: The id Textual gives its command palette screen (``App.action_command_palette``).
+PALETTE_ID = "--command-palette"
 
 
 class TutorApp(App[None]):
@@ -217,6 +221,16 @@ class TutorApp(App[None]):
             session.stop_all()
         self.exit()
 
+    def action_command_palette(self) -> None:
+        """Open the command palette, unless one is open, under another screen, or still
+        being removed: Textual gives every palette the same id, so a second one pushed
+        meanwhile raises ``DuplicateIds`` (fast ctrl+p, Escape, ctrl+p; issue 13)."""
+        if not self.use_command_palette or not self.screen_stack:
+            return
+        if any(child.id == PALETTE_ID for child in self.children):
+            return
+        self.push_screen(TutorPalette(id=PALETTE_ID))
+
     def pop_screen(self) -> AwaitComplete:
         """Pop the top screen, but never the lesson list: it is the app's home.
 
@@ -249,6 +263,11 @@ class TutorApp(App[None]):
 
         if not self.screen_stack:
             return  # asked for while the app closes
+        # A lesson asked for just before ctrl+p (Enter on the list, then ctrl+p) arrives
+        # while the palette is open: close it first, or it stays under the lesson and a
+        # second ctrl+p pushes another palette with the same id (issue 13).
+        while CommandPalette.is_open(self) and len(self.screen_stack) > 1:
+            self.pop_screen()
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         self.push_screen(LessonScreen(message.path, message.index))
