@@ -7,6 +7,8 @@ import math
 import sys
 from typing import Any
 
+from rich.text import Text
+
 from tutor.engine.events import (
     CheckpointFailed,
     EpochFinished,
@@ -15,6 +17,7 @@ from tutor.engine.events import (
     TrainingFinished,
     TrainingStopped,
 )
+from tutor.text import clean, literal
 
 
 def _json_number(value: Any) -> Any:
@@ -84,7 +87,7 @@ class JsonView:
         elif isinstance(event, TrainingFinished):
             _dump(_final_record(event.result))
             if event.result.checkpoint:
-                print(f"checkpoint: {event.result.checkpoint}", file=sys.stderr)
+                print(clean(f"checkpoint: {event.result.checkpoint}"), file=sys.stderr)
         elif isinstance(event, TrainingDiverged):
             _dump(
                 {
@@ -99,7 +102,7 @@ class JsonView:
         elif isinstance(event, TrainingStopped):
             _dump({"final": True, "state": "stopped", "epoch": event.epoch, "step": event.step})
         elif isinstance(event, CheckpointFailed):
-            print(f"tutor: warning: {event.message}", file=sys.stderr)
+            print(clean(f"tutor: warning: {event.message}"), file=sys.stderr)
 
 
 def _final_record(result: Any) -> dict[str, Any]:
@@ -161,13 +164,15 @@ class RichView:
         self.steps = self.progress.add_task("steps ", total=math.ceil(n / bs), info="")
         # Thousands of tiny epochs (thermometer): print about 20 epoch lines, not 5000.
         self.every = max(1, config.epochs // 20)
-        self.console.print(
-            f"training [bold]{model_name}[/] on {getattr(data, 'name', '?')} "
-            f"({n:,} samples) on {device_label}: {config.optimizer} "
-            f"lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
-            f"loss {config.loss}",
-            highlight=False,
+        # The model's name is the spec author's text: never read as markup.
+        heading = Text("training ")
+        heading.append_text(literal(model_name, style="bold"))
+        heading.append(
+            f" on {getattr(data, 'name', '?')} ({n:,} samples) on {device_label}: "
+            f"{config.optimizer} lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
+            f"loss {config.loss}"
         )
+        self.console.print(heading, highlight=False)
 
     def start(self) -> None:
         self.progress.start()
@@ -210,7 +215,9 @@ class RichView:
         elif isinstance(event, TrainingDiverged):
             p.stop()
         elif isinstance(event, CheckpointFailed):
-            p.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+            p.console.print(
+                Text("warning: ", style="yellow") + literal(event.message), highlight=False
+            )
 
     def _final(self, result: Any) -> None:
         from rich.table import Table
@@ -243,4 +250,4 @@ class RichView:
                     highlight=False,
                 )
         if result.checkpoint:
-            self.console.print(f"checkpoint: {result.checkpoint}", highlight=False)
+            self.console.print(literal(f"checkpoint: {result.checkpoint}"), highlight=False)
