@@ -67,7 +67,12 @@ _SIZE_ARGS = {
     "groups",
     "stride",
     "dilation",
+    "divisor_override",
 }
+
+# Arguments that only mean something within a range: BatchNorm's running averages
+# (0 keeps the first batch's statistics for good, 1 keeps only the last one).
+_RANGES = {"momentum": (0.0, 1.0)}
 
 # Arguments torch lets you leave out but should not: an implicit softmax dimension is
 # deprecated and silently picks one for you.
@@ -116,7 +121,8 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
     for v in items:
         if isinstance(v, float) and not math.isfinite(v):
             return f"{layer_type} argument '{arg}' must be a finite number, not {v!r}"
-        if isinstance(v, float) and abs(v) > MAX_FLOAT_VALUE:
+        is_float = isinstance(v, float) or ("float" in annotation and isinstance(v, int))
+        if is_float and not isinstance(v, bool) and abs(v) > MAX_FLOAT_VALUE:
             return f"{layer_type} argument '{arg}' is {v:g}, far beyond any sensible value"
         if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE_VALUE:
             return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
@@ -130,6 +136,9 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
                 return f"{layer_type} argument '{arg}' must be at least 1, got {v}"
             if abs(v) > MAX_SIZE_VALUE:
                 return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
+    low_high = _RANGES.get(arg)
+    if low_high is not None and value is not None and not low_high[0] <= value <= low_high[1]:
+        return f"{layer_type} argument '{arg}' must be from {low_high[0]:g} to {low_high[1]:g}, got {value!r}"
     if annotation == "bool" and not isinstance(value, bool):
         return f"{layer_type} argument '{arg}' must be true or false, not {value!r}"
     if (
