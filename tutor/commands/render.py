@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tutor.commands.output import console as make_console
 from tutor.text import clean, literal, shape_text
 
 
@@ -55,7 +56,7 @@ def print_dissection(
     With ``gradients`` (a ``GradientSummary``) the table gets a gradient column and a
     line with the loss and how the batch was made (``seed``, ``classes``).
     """
-    console = console or Console()
+    console = console or make_console()
     # Names come from spec files and the learner's modules: shown as written (literal),
     # never read as markup, and cleaned of escape codes.
     table = Table(

@@ -40,14 +40,15 @@ class DownloadBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is None:
-            from rich.console import Console
             from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+            from tutor.commands.output import console as make_console
 
             self._progress = Progress(
                 *Progress.get_default_columns(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
-                console=Console(stderr=True),
+                console=make_console(stderr=True),
             )
             self._progress.start()
             self._task = self._progress.add_task("downloading", total=total or None)
@@ -135,7 +136,6 @@ class RichView:
     """A rich progress bar (epochs and steps) with a line per epoch and a final table."""
 
     def __init__(self, config: Any, data: Any, device_label: str, model_name: str) -> None:
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -144,7 +144,9 @@ class RichView:
             TimeElapsedColumn,
         )
 
-        self.console = Console()
+        from tutor.commands.output import console as make_console
+
+        self.console = make_console()
         self.config = config
         self.classes = tuple(getattr(data, "classes", ()) or ())
         self.progress = Progress(

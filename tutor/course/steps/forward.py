@@ -77,6 +77,9 @@ def compute(
     if data.task != "classification":
         view = forward_view(net, x, label=None, classes=())
         return ForwardResult(view, index, split, 0, count)
+    if x.dim() < 2:  # a point of a 2-D set: numbers, no picture to draw or shift
+        view = forward_view(net, x, label=int(label), classes=data.classes)
+        return ForwardResult(view, index, split, 0, count)
     image = data.image(index, split)  # (C, H, W) 0..1 for the picture
     x, image = shift_image(x, pixels), shift_image(image, pixels)
     view = forward_view(net, x, image=image, label=int(label), classes=data.classes)
