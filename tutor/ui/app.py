@@ -12,6 +12,7 @@ the app for things with messages (``tutor.ui.messages``), handled here.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +25,7 @@ from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from tutor.config import Settings
@@ -31,6 +33,7 @@ from tutor.course.catalog import LessonCatalog
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
 from tutor.locales import DEFAULT_LANGUAGE, next_language, t
+from tutor.preferences import load_preferences, remember, settings_path
 from tutor.text import clean
 from tutor.ui.context import TutorContext
 from tutor.ui.messages import (
@@ -38,6 +41,7 @@ from tutor.ui.messages import (
     DeviceSwitchRequested,
     EngineFailed,
     EngineStarted,
+    HomeChanged,
     LanguageChosen,
     OpenLessonRequested,
     QuitRequested,
@@ -84,6 +88,7 @@ class TutorApp(App[None]):
         )
         """What screens and views share (see ``tutor.ui.context``)."""
         self.set_reactive(TutorApp.language, settings.language)
+        self._restoring = False  # True while remembered preferences are applied
         self._last_input = time.monotonic()
 
     # ----------------------------------------------------------------- start-up
@@ -101,6 +106,9 @@ class TutorApp(App[None]):
         self.start_engine()
         if self.context.progress.warning:
             self.notify(self.context.progress.warning, severity="warning", timeout=15)
+        self.apply_preferences()
+        # From now on a theme chosen (the palette's Theme) is remembered.
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
 
     @work(thread=True, exit_on_error=False, group="engine", name="start-engine")
     def start_engine(self) -> None:
@@ -193,6 +201,7 @@ class TutorApp(App[None]):
 
     def action_toggle_language(self) -> None:
         self.language = next_language(self.language)
+        self._remember(language=self.language)
 
     def action_quit_app(self) -> None:
         """Quit, asking first while a model is training (every way out comes here)."""
@@ -275,6 +284,57 @@ class TutorApp(App[None]):
     @on(LanguageChosen)
     def choose_language(self, message: LanguageChosen) -> None:
         self.language = message.language
+        self._remember(language=self.language)
+
+    # ----------------------------------------------------------------- preferences
+
+    @property
+    def settings_file(self) -> Path:
+        """This home's ``settings.json`` (a served learner's own, once named)."""
+        return settings_path(self.context.settings.home)
+
+    def apply_preferences(self) -> None:
+        """The theme and language remembered in this home's settings file.
+
+        The language only when the environment does not choose one (``TUTOR_LANG``,
+        ``--lang``): what the learner asked for on the command line wins.
+        """
+        preferences, warning = load_preferences(self.settings_file)
+        self._restoring = True
+        try:
+            if preferences.theme is not None and preferences.theme in self.available_themes:
+                self.theme = preferences.theme
+            if preferences.language is not None and not os.environ.get("TUTOR_LANG", "").strip():
+                self.language = preferences.language
+        finally:
+            self._restoring = False
+        if warning:
+            self.notify(warning, severity="warning", timeout=15)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        if not self._restoring:
+            self._remember(theme=theme.name)
+
+    def _remember(self, **changes: str) -> None:
+        """Save a choice in the settings file; a failure is said once, the app goes on."""
+        try:
+            remember(self.settings_file, **changes)
+        except ValueError:
+            pass  # a theme name the file format does not take (a custom theme): not kept
+        except OSError as error:
+            self.notify(
+                t(
+                    "settings.not_saved",
+                    self.language,
+                    path=self.settings_file,
+                    reason=error.strerror or error,
+                ),
+                severity="warning",
+            )
+
+    @on(HomeChanged)
+    def home_changed(self, message: HomeChanged) -> None:
+        self.apply_preferences()
 
     @on(QuitRequested)
     def quit_requested(self) -> None:

@@ -21,6 +21,7 @@ from tutor.learners import NAME_MAX, LearnerNameError, check_learner_name, enter
 from tutor.locales import t
 from tutor.text import literal
 from tutor.ui.context import TutorContext, tutor_context
+from tutor.ui.messages import HomeChanged
 
 
 class LearnerScreen(Screen[None]):
@@ -96,6 +97,7 @@ class LearnerScreen(Screen[None]):
         ctx = self.ctx
         ctx.settings = dataclasses.replace(ctx.settings, home=home)
         ctx.progress = ProgressStore(home / "progress.json")
+        self.post_message(HomeChanged(home))  # the app applies their theme and language
         self.app.switch_screen(LessonListScreen())
         self.notify(t("learner.welcome", ctx.language, name=name, folder=home), timeout=6)
         if ctx.progress.warning:

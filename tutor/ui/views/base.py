@@ -110,6 +110,8 @@ class StepView(Vertical):
     def on_mount(self) -> None:
         if self._error.parent is None:
             self.mount(self._error)
+        # Colours baked into prepared lines (heatmaps) follow a theme change.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.theme_changed())
         self.recompute()
 
     def recompute(self) -> None:
@@ -161,6 +163,10 @@ class StepView(Vertical):
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         """Hook for views that must reset state after a failure (training)."""
+
+    def theme_changed(self) -> None:
+        """Redraw what holds the theme's colours; most views need nothing (Textual
+        repaints their widgets with the new theme)."""
 
     def language_changed(self) -> None:
         """Redraw in the new language (recomputing is cheap for most views)."""

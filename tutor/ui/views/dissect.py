@@ -22,7 +22,7 @@ from tutor.errors import TutorError
 from tutor.locales import localized
 from tutor.text import shape_text
 from tutor.ui.views.base import StepView
-from tutor.ui.widgets.pixels import Lines, heatmap_lines, tile
+from tutor.ui.widgets.pixels import Lines, background_rgb, heatmap_lines, tile
 
 MAX_BATCH = 4096
 
@@ -135,6 +135,9 @@ class DissectView(StepView):
         self.cursor = event.cursor_row
         self.show_detail(event.cursor_row)
 
+    def theme_changed(self) -> None:
+        self.show_detail(self.cursor)
+
     def show_detail(self, index: int) -> None:
         if not self.has_parts("#dissect-detail"):
             return
@@ -167,8 +170,9 @@ class DissectView(StepView):
             )
             parts.append(Text(caption, style="dim"))
             width = max(self.size.width, 20)
+            zero = background_rgb(self)  # the weight maps fade into the theme's background
             if len(row.maps) == 1:
-                parts.append(Lines(heatmap_lines(row.maps[0])))
+                parts.append(Lines(heatmap_lines(row.maps[0], zero)))
                 if row.maps[0].source_shape != (row.maps[0].height, row.maps[0].width):
                     parts.append(
                         Text(
@@ -181,7 +185,7 @@ class DissectView(StepView):
                         )
                     )
             else:
-                cells = [(heatmap_lines(m), [str(k)]) for k, m in enumerate(row.maps)]
+                cells = [(heatmap_lines(m, zero), [str(k)]) for k, m in enumerate(row.maps)]
                 parts.append(Lines(tile(cells, width)))
         elif not row.num_params:
             parts.append(Text(self.tr("dissect.no_weights"), style="dim"))

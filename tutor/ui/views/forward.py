@@ -18,6 +18,7 @@ from tutor.ui.views.base import StepView
 from tutor.ui.widgets.numbers import cells, largest
 from tutor.ui.widgets.pixels import (
     Line,
+    background_rgb,
     heatmap_lines,
     picture_lines,
     render_lines,
@@ -113,6 +114,9 @@ class ForwardView(StepView):
             return
         self.draw()
 
+    def theme_changed(self) -> None:
+        self.draw()
+
     def draw(self) -> None:
         """Lay out every part as lines of segments once; the StripView only slices them."""
         if not self.has_parts("#forward-lines"):
@@ -122,6 +126,7 @@ class ForwardView(StepView):
         view = self.result.view
         width = max(self.size.width, 20)
         tr = self.tr
+        zero = background_rgb(self)  # heatmaps fade into the theme's background
 
         info = Text()
         info.append(
@@ -171,7 +176,7 @@ class ForwardView(StepView):
             is_logits = bool(view.logits) and layer is view.layers[-1]
             if layer.maps:
                 cells = [
-                    (heatmap_lines(m), [tr("forward.channel", k=k)])
+                    (heatmap_lines(m, zero), [tr("forward.channel", k=k)])
                     for k, m in enumerate(layer.maps)
                 ]
                 lines += tile(cells, width)
@@ -184,7 +189,7 @@ class ForwardView(StepView):
                     text.append("\n")
                 lines += render_lines(text, width)
             elif layer.values and not is_logits:
-                strip = strip_line(layer.values)
+                strip = strip_line(layer.values, zero=zero)
                 lines += [strip[i : i + width] for i in range(0, len(strip), width)]
         if view.logits is not None:
             lines += render_lines(Text(tr("forward.logits"), style="bold"), width)
@@ -197,7 +202,8 @@ class ForwardView(StepView):
             title = Text(tr("forward.units", layer=view.units_layer), style="bold")
             lines += render_lines(title, width)
             cells = [
-                (heatmap_lines(u), [tr("forward.unit", k=k)]) for k, u in enumerate(view.units)
+                (heatmap_lines(u, zero), [tr("forward.unit", k=k)])
+                for k, u in enumerate(view.units)
             ]
             lines += tile(cells, width)
         self.query_one("#forward-status", Static).display = False
