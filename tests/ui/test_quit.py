@@ -3,6 +3,7 @@ quit action, and the palette's Quit typed and chosen; F1 opens the help."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tests.hardening.hostile.lessons import write_lesson
@@ -15,9 +16,12 @@ from tutor.ui.screens.player import LessonScreen
 QUESTION = "Training is running. Stop it and quit?"
 
 
-async def until(pilot, condition, rounds: int = 400) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until ``condition()`` holds (training never lets ``settle`` end)."""
-    for _ in range(rounds):
+async def until(pilot, condition, seconds: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until ``condition()`` holds (training never lets ``settle`` end).
+    A deadline in seconds, not a count of pauses: a training thread on 2 busy cores makes
+    each pause far longer than asked."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if condition():
             return
         await pilot.pause(0.02)

@@ -33,6 +33,7 @@ BASES: dict[str, dict[str, Any]] = {
     },
     "quiz": {"kind": "quiz", "question": "How many?", "answer": 3},
     "code": {"kind": "code", "model": "m"},
+    "sandbox": {"kind": "sandbox", "model": "m"},
 }
 #: Fields that need another base than their kind's.
 FIELD_BASES: dict[tuple[str, str], dict[str, Any]] = {
