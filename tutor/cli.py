@@ -9,6 +9,7 @@ no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from tutor import __version__
 from tutor.config import DEVICE_CHOICES
 from tutor.errors import TutorError
 from tutor.locales import LANGUAGES
+from tutor.text import clean
 
 COMMANDS = ("validate", "dissect", "explore", "train", "code", "data", "serve", "open")
 # Global options that take a value, so that `tutor --lang ko 04-fashion-mlp` is parsed right.
@@ -61,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _insert_default_command(argv: list[str]) -> list[str]:
-    """``tutor`` and ``tutor LESSON`` mean ``tutor open [LESSON]``."""
+    """``tutor``, ``tutor LESSON`` and ``tutor --lessons DIR`` mean ``tutor open ...``.
+
+    ``open`` goes first, so the options written before it (``--lessons`` belongs to
+    ``open`` alone; ``--lang`` and ``--device`` are accepted by every command) are
+    parsed by it.
+    """
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -72,8 +79,8 @@ def _insert_default_command(argv: list[str]) -> list[str]:
             continue
         if token in COMMANDS:
             return argv
-        return [*argv[:i], "open", *argv[i:]]
-    return [*argv, "open"]
+        break
+    return ["open", *argv]
 
 
 def _apply_globals(args: argparse.Namespace) -> None:
@@ -102,15 +109,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = getattr(error, "problems", None)
         if problems:  # already `PATH:LINE:COL: error: MESSAGE`, one per line
             for problem in problems:
-                print(problem, file=sys.stderr)
+                _say(str(problem))
         else:
-            print(f"tutor: error: {error.message}", file=sys.stderr)
+            _say(f"tutor: error: {error.message}")
         return error.exit_code
     except KeyboardInterrupt:
-        print("tutor: interrupted", file=sys.stderr)
+        _say("tutor: interrupted")
         return 130
-    except BrokenPipeError:  # `tutor dissect x | head`
+    except BrokenPipeError:  # `tutor dissect x | head`: the reader has what it wanted
+        _silence_stdout()
         return 0
+    except OSError as error:  # writing the output failed: `> /dev/full`, a lost terminal
+        _silence_stdout()
+        _say(f"tutor: error: cannot write the output: {error.strerror or error}")
+        return 1
+
+
+def _say(message: str) -> None:
+    """A message on standard error, cleaned of control characters (it may quote a file
+    name or a field name from a file); nothing when standard error is gone too."""
+    with contextlib.suppress(OSError, ValueError):
+        print(clean(message), file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush of the
+    unwritable output at exit raises nothing (and prints no traceback)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

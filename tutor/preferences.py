@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from tutor.config import tutor_home
-from tutor.fsutil import atomic_write_text, move_aside
+from tutor.fsutil import FileRefused, atomic_write_text, move_aside, read_text
 from tutor.locales import LANGUAGES
+from tutor.text import clean
 
 SETTINGS_FILE = "settings.json"
+#: A settings file is a few lines; anything near this is not one.
+MAX_SETTINGS_BYTES = 1_000_000
 _THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -59,24 +62,30 @@ def load_preferences(
     """
     path = path or settings_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, MAX_SETTINGS_BYTES))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
-    except FileNotFoundError:
-        return Preferences(), None
-    except (OSError, ValueError) as error:
-        if not move_corrupt:
-            return Preferences(), f"Your settings file {path} could not be read ({error})."
-        try:
-            where = f"it was moved to {move_aside(path)}"
-        except OSError as move_error:
-            where = f"and could not be moved aside ({move_error.strerror})"
-        return Preferences(), (
-            f"Your settings file {path} could not be read ({error}); {where}. "
-            "Using the default settings."
-        )
-    extra = {k: v for k, v in data.items() if k not in ("theme", "language")}
-    return Preferences(_theme(data.get("theme")), _language(data.get("language")), extra), None
+    except FileRefused as refused:
+        if refused.kind == "missing":
+            return Preferences(), None
+        error: object = refused.reason
+    except RecursionError:
+        error = "nested too deeply"
+    except Exception as other:  # any parse failure: the defaults apply, the file is kept
+        error = other
+    else:
+        extra = {k: v for k, v in data.items() if k not in ("theme", "language")}
+        return Preferences(_theme(data.get("theme")), _language(data.get("language")), extra), None
+    why = clean(str(error)[:200])
+    if not move_corrupt:
+        return Preferences(), clean(f"Your settings file {path} could not be read ({why}).")
+    try:
+        where = f"it was moved to {move_aside(path)}"
+    except OSError as move_error:
+        where = f"and could not be moved aside ({move_error.strerror})"
+    return Preferences(), clean(
+        f"Your settings file {path} could not be read ({why}); {where}. Using the default settings."
+    )
 
 
 def save_preferences(preferences: Preferences, path: Path | None = None) -> None:

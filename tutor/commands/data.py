@@ -37,6 +37,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tutor.config import data_dir
+    from tutor.engine.data import check_data_dir
+
+    # A TUTOR_DATA_DIR that is a file (or unreadable) is said first, for listing and
+    # fetching alike: every dataset in the table would otherwise look merely missing.
+    check_data_dir(data_dir())
     if getattr(args, "data_action", "list") == "fetch":
         return _fetch(args.name)
     return _list()
@@ -61,10 +67,10 @@ def _classes(classes: tuple[str, ...]) -> str:
 
 def _list() -> int:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from tutor.commands.output import console as make_console
     from tutor.config import data_dir, offline
     from tutor.engine.datasets.status import all_status
 
@@ -121,7 +127,7 @@ def _list() -> int:
             where.append(f"{info.name}: {st.files_folder}")
         if st.cache_file is not None:
             where.append(f"{info.name} cache: {st.cache_file}")
-    console = Console()
+    console = make_console()
     console.print(table)
     for line in where:
         console.print(line, highlight=False, soft_wrap=True)
@@ -129,7 +135,6 @@ def _list() -> int:
 
 
 def _fetch(name: str) -> int:
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -139,12 +144,13 @@ def _fetch(name: str) -> int:
         TransferSpeedColumn,
     )
 
+    from tutor.commands.output import console as make_console
     from tutor.config import data_dir, offline
     from tutor.engine.datasets.paths import raw_files_present
     from tutor.engine.datasets.registry import dataset_info
 
     info = dataset_info(name)
-    console = Console()
+    console = make_console()
     if not info.downloadable:
         if info.origin == "bundled":
             from tutor.engine.data import build_cache
@@ -181,7 +187,7 @@ def _fetch(name: str) -> int:
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=make_console(stderr=True),
         transient=False,
     )
     tasks: dict[str, Any] = {}

@@ -13,6 +13,11 @@ from typing import Any
 
 from tutor.errors import TutorError, UsageError
 
+#: torch.manual_seed takes a signed 64-bit integer (kept here: the parser loads no torch).
+MAX_SEED = 2**63 - 1
+#: A traced batch larger than this is a typo: a dissection needs one sample.
+MAX_BATCH = 1_000_000
+
 EPILOG = """\
 MODEL
   torchvision:NAME     a torchvision classifier, architecture only, nothing downloaded
@@ -183,13 +188,20 @@ def run(args: argparse.Namespace) -> int:
     from tutor.engine.dissect import dissect
     from tutor.engine.inputs import parse_input as parse
 
-    if args.batch < 1:
-        raise TutorError(f"--batch must be at least 1, got {args.batch}")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise TutorError(f"--batch must be from 1 to {MAX_BATCH:,}, got {args.batch}")
     user_file = is_user_file(args.model)
     if args.build_args is not None and not user_file:
         raise UsageError("--args builds a model from your own FILE.py:NAME; MODEL is not one")
     if user_file and args.model_name:
         raise UsageError("--model chooses a lesson's model; for FILE.py write FILE.py:NAME")
+    if args.model.startswith("torchvision:") and args.model_name:
+        raise UsageError(
+            "--model chooses one of a lesson file's models; torchvision:NAME already names "
+            "the model"
+        )
+    if args.backward and not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {args.seed}")
     device = resolve_device(getattr(args, "device", None) or device_request())
     if user_file:
         if args.backward:
@@ -204,7 +216,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         build, shape, name = model_builder(args.model, args.model_name)
         if args.backward:
-            return _run_backward(args, build, parse_input(args.input) if args.input else shape, name, device)
+            return _run_backward(
+                args, build, parse_input(args.input) if args.input else shape, name, device
+            )
         spec = parse(args.input) if args.input else shape
         try:
             result = dissect(build(0), spec, batch_size=args.batch, device=device, model_name=name)

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tutor.text import shape_text
+from tutor.commands.output import console as make_console
+from tutor.text import clean, literal, shape_text
 
 
 def _shape(value: Any, batch: int) -> str:
@@ -55,9 +56,11 @@ def print_dissection(
     With ``gradients`` (a ``GradientSummary``) the table gets a gradient column and a
     line with the loss and how the batch was made (``seed``, ``classes``).
     """
-    console = console or Console()
+    console = console or make_console()
+    # Names come from spec files and the learner's modules: shown as written (literal),
+    # never read as markup, and cleaned of escape codes.
     table = Table(
-        title=f"{result.model_name} on {result.device}, batch {result.batch_size}",
+        title=literal(f"{result.model_name} on {result.device}, batch {result.batch_size}"),
         caption="N is the batch dimension. PyTorch stores a Linear weight as (out, in) and "
         "computes x @ W.T; a Keras kernel is (in, out) with x @ W.",
         show_lines=False,
@@ -82,8 +85,8 @@ def print_dissection(
     batch = result.batch_size
     for i, layer in enumerate(result.layers):
         indent = " " * max(layer.depth - 1, 0)
-        name = Text(f"{indent}{layer.path} ", style="bold")
-        name.append(layer.type, style="cyan")
+        name = literal(f"{indent}{layer.path} ", style="bold")
+        name.append(clean(layer.type), style="cyan")
         weights = " ".join(shape_text(v, compact=True) for v in layer.param_shapes.values())
         cells = [
             str(i),
@@ -105,14 +108,14 @@ def print_dissection(
         worked = [n for n in (notes.formula, notes.arithmetic, notes.layout, layer.note) if n]
         if not worked:
             continue
-        lines.append(f"{i:>3} {layer.path} {layer.type}\n", style="bold")
+        lines.append(clean(f"{i:>3} {layer.path} {layer.type}\n"), style="bold")
         labels = ("params", "size", "layout", "note")
         for label, note in zip(
             labels, (notes.formula, notes.arithmetic, notes.layout, layer.note), strict=True
         ):
             if note:
                 lines.append(f"      {label}: ", style="dim")
-                lines.append(f"{note}\n")
+                lines.append(clean(f"{note}\n"))
     if lines:
         console.print("How the numbers come about:", style="bold")
         console.print(lines, end="")
@@ -120,7 +123,7 @@ def print_dissection(
     if trace.flops_by_module:
         console.print("FLOPs run by modules themselves, outside their layers:", style="bold")
         for m in trace.flops_by_module:
-            console.print(f"  {m.path or '(model)'} {m.type}: {m.flops:,}")
+            console.print(literal(f"  {m.path or '(model)'} {m.type}: {m.flops:,}"))
     shape = trace.input_shape
     shown = shape_text(shape, "N")
     flops = f"  ·  FLOPs {trace.total_flops:,}" if counted else ""

@@ -40,8 +40,10 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="train a model headless, with a progress bar",
         description="Train a model spec (or one of a lesson's models) on a dataset, with a "
         "progress bar, validation after every epoch, test metrics at the end and "
-        "a checkpoint under TUTOR_HOME/checkpoints. --json prints one JSON object "
-        "per epoch and a final one with the test metrics. Ctrl+C stops cleanly.",
+        "a checkpoint under TUTOR_HOME/checkpoints after every epoch (--checkpoint-every N "
+        "for fewer). --json prints one JSON object per epoch and a final one with the test "
+        "metrics. Ctrl+C stops cleanly after the current step and saves what was learned "
+        "since the last checkpoint (epoch-N-stopped-at-step-S.pt when it cut epoch N short).",
         epilog="Without --dataset, a 1×28×28 model trains on fashion-mnist, 3×32×32 on "
         "cifar10, a 1-input model on thermometer and a 2-input one on circle (offline, the real sets fall back "
         "to mnist-5k and a generated stand-in; the notice says which). The thermometer "
@@ -200,13 +202,16 @@ def _config(args: argparse.Namespace, data: Any, spec: Any, lesson_step: Any = N
 
 def run(args: argparse.Namespace) -> int:
     from tutor.config import device_request
+    from tutor.fsutil import FileRefused, check_regular
 
     path = Path(args.source)
-    if not path.is_file():
+    try:
+        check_regular(path, limit=None)  # the size is checked where the YAML is read
+    except FileRefused as refused:
         raise TutorError(
-            f"{args.source}: no such file; SPEC_OR_LESSON is a model spec YAML "
-            "file or a lesson file (with --model NAME when it has several models)"
-        )
+            f"{refused}; SPEC_OR_LESSON is a model spec YAML file or a lesson file "
+            "(with --model NAME when it has several models)"
+        ) from None
     from tutor.commands.train_output import DownloadBar, JsonView, RichView
     from tutor.course.modelfile import load_model_file
     from tutor.engine.data import load_dataset

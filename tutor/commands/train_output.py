@@ -7,6 +7,8 @@ import math
 import sys
 from typing import Any
 
+from rich.text import Text
+
 from tutor.engine.events import (
     CheckpointFailed,
     EpochFinished,
@@ -15,6 +17,7 @@ from tutor.engine.events import (
     TrainingFinished,
     TrainingStopped,
 )
+from tutor.text import clean, literal
 
 
 def _json_number(value: Any) -> Any:
@@ -37,14 +40,15 @@ class DownloadBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._progress is None:
-            from rich.console import Console
             from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+            from tutor.commands.output import console as make_console
 
             self._progress = Progress(
                 *Progress.get_default_columns(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
-                console=Console(stderr=True),
+                console=make_console(stderr=True),
             )
             self._progress.start()
             self._task = self._progress.add_task("downloading", total=total or None)
@@ -84,7 +88,7 @@ class JsonView:
         elif isinstance(event, TrainingFinished):
             _dump(_final_record(event.result))
             if event.result.checkpoint:
-                print(f"checkpoint: {event.result.checkpoint}", file=sys.stderr)
+                print(clean(f"checkpoint: {event.result.checkpoint}"), file=sys.stderr)
         elif isinstance(event, TrainingDiverged):
             _dump(
                 {
@@ -99,7 +103,7 @@ class JsonView:
         elif isinstance(event, TrainingStopped):
             _dump({"final": True, "state": "stopped", "epoch": event.epoch, "step": event.step})
         elif isinstance(event, CheckpointFailed):
-            print(f"tutor: warning: {event.message}", file=sys.stderr)
+            print(clean(f"tutor: warning: {event.message}"), file=sys.stderr)
 
 
 def _final_record(result: Any) -> dict[str, Any]:
@@ -132,7 +136,6 @@ class RichView:
     """A rich progress bar (epochs and steps) with a line per epoch and a final table."""
 
     def __init__(self, config: Any, data: Any, device_label: str, model_name: str) -> None:
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -141,7 +144,9 @@ class RichView:
             TimeElapsedColumn,
         )
 
-        self.console = Console()
+        from tutor.commands.output import console as make_console
+
+        self.console = make_console()
         self.config = config
         self.classes = tuple(getattr(data, "classes", ()) or ())
         self.progress = Progress(
@@ -161,13 +166,15 @@ class RichView:
         self.steps = self.progress.add_task("steps ", total=math.ceil(n / bs), info="")
         # Thousands of tiny epochs (thermometer): print about 20 epoch lines, not 5000.
         self.every = max(1, config.epochs // 20)
-        self.console.print(
-            f"training [bold]{model_name}[/] on {getattr(data, 'name', '?')} "
-            f"({n:,} samples) on {device_label}: {config.optimizer} "
-            f"lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
-            f"loss {config.loss}",
-            highlight=False,
+        # The model's name is the spec author's text: never read as markup.
+        heading = Text("training ")
+        heading.append_text(literal(model_name, style="bold"))
+        heading.append(
+            f" on {getattr(data, 'name', '?')} ({n:,} samples) on {device_label}: "
+            f"{config.optimizer} lr {config.lr:g}, batch {bs}, {config.epochs} epochs, "
+            f"loss {config.loss}"
         )
+        self.console.print(heading, highlight=False)
 
     def start(self) -> None:
         self.progress.start()
@@ -210,7 +217,9 @@ class RichView:
         elif isinstance(event, TrainingDiverged):
             p.stop()
         elif isinstance(event, CheckpointFailed):
-            p.console.print(f"[yellow]warning:[/] {event.message}", highlight=False)
+            p.console.print(
+                Text("warning: ", style="yellow") + literal(event.message), highlight=False
+            )
 
     def _final(self, result: Any) -> None:
         from rich.table import Table
@@ -243,4 +252,4 @@ class RichView:
                     highlight=False,
                 )
         if result.checkpoint:
-            self.console.print(f"checkpoint: {result.checkpoint}", highlight=False)
+            self.console.print(literal(f"checkpoint: {result.checkpoint}"), highlight=False)

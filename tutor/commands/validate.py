@@ -26,12 +26,13 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tutor.course.validate import validate_path
+    from tutor.text import clean
 
     failed = 0
     for path in args.paths:
         problems = validate_path(path, require_languages=args.both_languages)
         for problem in problems:
-            print(problem)
+            print(clean(problem))  # a file name may hold control characters too
         if problems:
             failed += 1
     total = len(args.paths)

@@ -12,6 +12,7 @@ from tutor.config import tutor_home
 from tutor.course.lesson import LessonFile
 from tutor.course.reading import read_lesson
 from tutor.course.yamlsafe import Problem
+from tutor.fsutil import resolved
 
 
 def bundled_lessons_dir() -> Path:
@@ -115,7 +116,7 @@ class LessonCatalog:
         entries = sorted(discover(self.extra_dirs), key=_list_order)
         with self._lock:
             self._entries = entries
-            self._by_path = {e.file.path.resolve(): e.file for e in entries}
+            self._by_path = {resolved(e.file.path): e.file for e in entries}
         return list(entries)
 
     def check_all(self) -> None:
@@ -134,7 +135,7 @@ class LessonCatalog:
         from tutor.course.checking import check_lesson
 
         with self._lock:
-            known = self._by_path.get(Path(path).resolve())
+            known = self._by_path.get(resolved(path))
             lesson_file = known if known is not None else read_lesson(path)
             if lesson_file.lesson is not None and not lesson_file.checked:
                 check_lesson(lesson_file)

@@ -10,11 +10,14 @@ from __future__ import annotations
 from tutor.course.facts import FactContext, FactError, Shape, parse_fact, same_value
 from tutor.course.lesson import LessonFile
 from tutor.course.reading import lesson_texts
-from tutor.course.schema import StepBase
+from tutor.course.schema import Lesson, StepBase
 from tutor.course.steps import KINDS
 from tutor.course.steps.base import CheckContext
 from tutor.course.yamlsafe import DataPath, Locator, Problem
 from tutor.text import suggest
+
+#: Placeholders a lesson may hold (the bundled lessons have at most 46 each).
+MAX_PLACEHOLDERS = 2_000
 
 
 def check_lesson(result: LessonFile) -> LessonFile:
@@ -62,12 +65,40 @@ def check_lesson(result: LessonFile) -> LessonFile:
                 )
             )
 
+    problems += _check_placeholders(lesson, result, facts, broken, locator)
+    problems.sort(key=lambda p: (p.line, p.column))
+    return result
+
+
+def _check_placeholders(
+    lesson: Lesson, result: LessonFile, facts: FactContext, broken: set[str], locator: Locator
+) -> list[Problem]:
+    """Every ``{{ fact }}`` in every text, each distinct one resolved once.
+
+    A lesson may hold at most :data:`MAX_PLACEHOLDERS`: far more than any lesson needs,
+    and few enough that checking (and filling them on screen) stays quick.
+    """
+    problems: list[Problem] = []
+    verdicts: dict[str, str | None] = {}  # placeholder text -> its problem, or None
+    count = 0
     for path, text in lesson_texts(lesson, result.invalid_steps):
         for lang_text in [text] if isinstance(text, str) else list(text.values()):
             for raw in _placeholders(lang_text):
-                problems += _check_fact(raw, path, facts, broken, locator)
-    problems.sort(key=lambda p: (p.line, p.column))
-    return result
+                count += 1
+                if count > MAX_PLACEHOLDERS:
+                    return [
+                        *problems,
+                        locator.problem(
+                            path,
+                            f"this lesson has more than {MAX_PLACEHOLDERS:,} placeholders "
+                            "({{ ... }}); split it into several lessons",
+                        ),
+                    ]
+                if raw not in verdicts:
+                    verdicts[raw] = _check_fact(raw, facts, broken)
+                if verdicts[raw] is not None:
+                    problems.append(locator.problem(path, f"placeholder {verdicts[raw]}"))
+    return problems
 
 
 def _placeholders(text: str) -> list[str]:
@@ -76,21 +107,20 @@ def _placeholders(text: str) -> list[str]:
     return placeholders(text)
 
 
-def _check_fact(
-    raw: str, path: DataPath, facts: FactContext, broken: set[str], locator: Locator
-) -> list[Problem]:
+def _check_fact(raw: str, facts: FactContext, broken: set[str]) -> str | None:
+    """What is wrong with the placeholder ``raw``, or None when it resolves."""
     try:
         ref = parse_fact(raw)
         if ref.kind == "model" and ref.name in broken:
-            return []  # the model's own errors are already reported
+            return None  # the model's own errors are already reported
         if ref.kind == "dataset" and ref.attr.endswith("_size"):
             # Sizes are filled when shown, from the data in use; the name is checked here.
             facts.compute(f"dataset.{ref.name}.num_classes")
         else:
             facts.compute(ref)
     except FactError as error:
-        return [locator.problem(path, f"placeholder {error.message}")]
-    return []
+        return error.message
+    return None
 
 
 def _check_expect(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -30,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from tutor.config import tutor_home
-from tutor.fsutil import atomic_write_text, move_aside
+from tutor.fsutil import FileRefused, atomic_write_text, move_aside, read_text
+from tutor.text import clean
 
 VERSION = 1
+#: A progress file is a few kilobytes; anything near this is not one.
+MAX_PROGRESS_BYTES = 16_000_000
 
 
 @dataclass
@@ -67,11 +71,11 @@ class LessonProgress:
             for k, v in dict(data.get("quiz", {})).items()
         }
         return cls(
-            current=max(0, int(data.get("current", 0))),
-            furthest=max(0, int(data.get("furthest", 0))),
+            current=_step_index(data.get("current", 0)),
+            furthest=_step_index(data.get("furthest", 0)),
             completed=[str(s) for s in data.get("completed", [])],
             quiz=quiz,
-            updated=float(data.get("updated", 0.0)),
+            updated=_timestamp(data.get("updated", 0.0)),
         )
 
     def merge_from(self, other: LessonProgress) -> None:
@@ -82,6 +86,24 @@ class LessonProgress:
         self.completed = list(dict.fromkeys([*self.completed, *other.completed]))
         self.quiz = {**older.quiz, **newer.quiz}
         self.updated = newer.updated
+
+
+def _step_index(value: Any) -> int:
+    """A step position from the file: a whole number (negative ones read as 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"a step position must be a number, not {value!r}")
+    if not math.isfinite(value) or abs(value) > 10**9:
+        raise ValueError(f"{value!r} is not a step position")
+    return max(0, int(value))
+
+
+def _timestamp(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"'updated' must be a number, not {value!r}")
+    stamp = float(value)
+    if not math.isfinite(stamp):
+        raise ValueError(f"'updated' is {value!r}")
+    return stamp
 
 
 class ProgressStore:
@@ -100,27 +122,34 @@ class ProgressStore:
         self.lessons: dict[str, LessonProgress] = self._read()
 
     def _read(self) -> dict[str, LessonProgress]:
-        """The lessons in the file now; a corrupt file is moved aside with a warning."""
-        if not self.path.exists():
+        """The lessons in the file now; a file that cannot be read is moved aside with a
+        warning, whatever is wrong with it (not JSON, a number too large for a step,
+        nesting deeper than Python's parser goes, a FIFO in its place, the wrong types)."""
+        if not os.path.lexists(self.path):
             return {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_text(self.path, MAX_PROGRESS_BYTES))
             if not isinstance(data, dict) or data.get("version") != VERSION:
                 raise ValueError("not a tutor progress file of this version")
             return {str(k): LessonProgress.from_dict(v) for k, v in dict(data["lessons"]).items()}
-        except FileNotFoundError:
-            return {}  # another session moved it aside a moment ago
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            try:
-                moved = move_aside(self.path)
-                where = f"it was moved to {moved}"
-            except OSError as move_error:
-                where = f"and could not be moved aside ({move_error.strerror})"
-            self.warning = (
-                f"Your progress file {self.path} could not be read ({error}); {where}. "
-                "Starting with fresh progress."
-            )
-            return {}
+        except FileRefused as refused:
+            if refused.kind == "missing":
+                return {}  # another session moved it aside a moment ago
+            error: object = refused.reason
+        except RecursionError:
+            error = "nested too deeply"
+        except Exception as other:  # any other parse failure: the file is not ours to trust
+            error = f"{type(other).__name__}: {other}" if not str(other) else other
+        try:
+            moved = move_aside(self.path)
+            where = f"it was moved to {moved}"
+        except OSError as move_error:
+            where = f"and could not be moved aside ({move_error.strerror})"
+        self.warning = clean(
+            f"Your progress file {self.path} could not be read ({str(error)[:200]}); {where}. "
+            "Starting with fresh progress."
+        )
+        return {}
 
     def get(self, lesson_id: str) -> LessonProgress:
         """Progress for a lesson (a fresh record when there is none)."""

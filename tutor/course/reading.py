@@ -65,6 +65,29 @@ def _fields_of(model: type, loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
+# pydantic's bound errors: the ctx key holding the bound, and how to say it.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _number(value: Any) -> str:
+    """A bound or a value as a learner reads it: 1,000,000 rather than 1000000."""
+    if isinstance(value, str):  # YAML reads 1e308 (no dot) as text; pydantic as a number
+        try:
+            value = float(value)
+        except ValueError:
+            return repr(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e16):
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
 def _pydantic_problems(
     error: ValidationError, model: type, base: DataPath, locator: Locator
 ) -> list[Problem]:
@@ -75,6 +98,8 @@ def _pydantic_problems(
         path = (*base, *loc)
         kind = item["type"]
         name = str(loc[-1]) if loc else "this"
+        if len(loc) > 1 and isinstance(loc[-1], int):  # a list item: 'x[1]'
+            name = f"{loc[-2]}[{loc[-1]}]"
         value = item.get("input")
         message = item["msg"]
         if kind == "extra_forbidden":
@@ -96,6 +121,11 @@ def _pydantic_problems(
             text = f"'{name}' must be a whole number, not {value!r}"
         elif kind in ("float_type", "float_parsing"):
             text = f"'{name}' must be a number, not {value!r}"
+        elif kind == "finite_number":
+            text = f"'{name}' must be a finite number, not {value!r}"
+        elif kind in _BOUNDS:
+            bound = item.get("ctx", {}).get(_BOUNDS[kind][0])
+            text = f"'{name}' must be {_BOUNDS[kind][1]} {_number(bound)}, not {_number(value)}"
         elif kind in ("string_type",):
             text = f"'{name}' must be text, not {value!r}"
         elif kind in ("bool_type", "bool_parsing"):

@@ -27,12 +27,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 
-from tutor.engine.config import TrainConfig
+from tutor.engine.config import MAX_INPUT_SCALE, MAX_SEED, TrainConfig
 from tutor.locales import DEFAULT_LANGUAGE, LANGUAGES
 
 _DEFAULTS = TrainConfig()
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+# Every number a lesson may write is finite (``allow_inf_nan=False`` on every model
+# below) and within a range a view can draw: validation refuses what a view cannot show.
+#: Largest magnitude of a free number a view computes with and draws: logits, a plot's
+#: range and coefficients. Beyond it float32 overflows (exp, products) or a plot's ticks
+#: lose every digit.
+MAX_DRAWN = 1e6
+#: Largest magnitude of a number a learner types or reads as an answer (parameter counts
+#: of big models go past MAX_DRAWN).
+MAX_ANSWER = 1e15
+#: Largest index of a sample, a step or a list position: far beyond any dataset here.
+MAX_INDEX = 10**9
+
+Drawn = Annotated[float, Field(ge=-MAX_DRAWN, le=MAX_DRAWN)]
+"""A finite number a view draws or computes with, at most :data:`MAX_DRAWN` in size."""
+Index = Annotated[int, Field(ge=0, le=MAX_INDEX)]
+"""A position from 0 (a sample, a choice, a label)."""
 
 
 def _check_local_text(value: Any) -> str | dict[str, str]:
@@ -68,7 +85,11 @@ def localize(text: str | dict[str, str] | None, lang: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # allow_inf_nan=False: ".nan" and ".inf" are refused, with their location, in every
+    # float field of every step kind and setting.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, allow_inf_nan=False
+    )
 
 
 class TrainSettings(_Strict):
@@ -84,16 +105,16 @@ class TrainSettings(_Strict):
     batch_size: int = Field(_DEFAULTS.batch_size, ge=1, le=65536)
     epochs: int = Field(_DEFAULTS.epochs, ge=1, le=100000)
     loss: Literal["cross_entropy", "nll", "mse"] = _DEFAULTS.loss  # type: ignore[assignment]
-    input_scale: float = Field(_DEFAULTS.input_scale, gt=0)
+    input_scale: float = Field(_DEFAULTS.input_scale, gt=0, le=MAX_INPUT_SCALE)
     """Multiply inputs by this first (the thermometer lesson scales t_u by 0.1)."""
     full_batch: bool = _DEFAULTS.full_batch
     """One step per epoch on the whole training split, as the thermometer fit does."""
     target: Literal["labels", "inputs"] = _DEFAULTS.target  # type: ignore[assignment]
     """What the model should output: the labels, or its own inputs (an autoencoder)."""
-    seed: int = _DEFAULTS.seed
+    seed: int = Field(_DEFAULTS.seed, ge=0, le=MAX_SEED)
     weight_decay: float = Field(_DEFAULTS.weight_decay, ge=0, le=10)
     """L2 regularisation, passed to the optimizer (``weight_decay=``)."""
-    train_subset: int | None = Field(_DEFAULTS.train_subset, ge=1)
+    train_subset: int | None = Field(_DEFAULTS.train_subset, ge=1, le=MAX_INDEX)
     """Train on only the first N training samples (a run that overfits quickly)."""
     track_activity: bool = _DEFAULTS.track_activity
     """Measure each activation layer after every epoch (dead ReLUs, saturated units)."""
@@ -152,7 +173,7 @@ class Lesson(_Strict):
     steps: list[StepBase] = Field(min_length=1)
     """Each step is an instance of its kind's schema (``tutor.course.steps``); they are
     validated one by one when the lesson is read, each with its own location."""
-    order: int | None = None
+    order: int | None = Field(None, ge=-MAX_INDEX, le=MAX_INDEX)
     """Position in the lesson list; by default the order of file names."""
 
     @field_validator("id")

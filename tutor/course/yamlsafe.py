@@ -18,6 +18,9 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from tutor.fsutil import FileRefused, read_bytes
+from tutor.text import clean
+
 DataPath = tuple[str | int, ...]
 
 #: Values (after expanding aliases) a document may hold. Lessons have a few thousand.
@@ -61,7 +64,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        # Cleaned: a file name (or a message quoting one) may hold escape codes.
+        return clean(f"{self.source}:{self.line}:{self.column}: {self.severity}: {self.message}")
 
 
 class YamlError(Exception):
@@ -172,12 +176,15 @@ class _Walker:
             self.fail(node, _tag_message(node.tag))
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value
+            return clean(node.value)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError) as error:
             self.fail(node, f"cannot read value {node.value!r}: {error}")
             return None
+        # Control characters ("\e[2J" in a quoted string) never reach a screen or a
+        # message: every text in a lesson or spec is cleaned here, where it enters.
+        return clean(value) if isinstance(value, str) else value
 
 
 class _TooBig(Exception):
@@ -276,19 +283,25 @@ def load_text(text: str, source: str = "<string>") -> tuple[Any, Locator]:
 
 
 def load_file(path: Path | str) -> tuple[Any, Locator]:
-    """Read and parse a YAML file; unreadable files become a located :class:`YamlError`."""
+    """Read and parse a YAML file; unreadable files become a located :class:`YamlError`.
+
+    The file is opened through :mod:`tutor.fsutil`: a FIFO, a device, a folder, a
+    symlink loop or a file over :data:`MAX_BYTES` is refused, with what it is, before
+    anything is read.
+    """
     path = Path(path)
     source = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise YamlError([Problem(source, 1, 1, "file not found")]) from None
-    except IsADirectoryError:
-        raise YamlError([Problem(source, 1, 1, "this is a folder, not a file")]) from None
-    except OSError as error:
-        raise YamlError(
-            [Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
-        ) from None
+        raw = read_bytes(path, MAX_BYTES)
+    except FileRefused as refused:
+        message = refused.reason
+        if refused.kind == "missing" and message == "no such file":
+            message = "file not found"
+        elif refused.kind == "folder":
+            message = "this is a folder, not a file"
+        elif refused.kind == "too_large":
+            message = f"the file is larger than {MAX_BYTES:,} bytes; split it into several lessons"
+        raise YamlError([Problem(source, 1, 1, message)]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

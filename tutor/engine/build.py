@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -121,7 +122,9 @@ def _explain(
             f"{label} cannot process {shape_text(x_shape, 'N')}: {_conv_too_small(module, x_shape)}",
             None,
         )
-    if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
+    if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d) and (
+        len(x_shape) < 2 or x_shape[1] != module.num_features
+    ):
         want, got = module.num_features, x_shape[1] if len(x_shape) > 1 else None
         return (
             f"{label} expects {want} features (channels) but {source}, which has {got}"
@@ -166,6 +169,31 @@ def _conv_too_small(module: nn.Module, x_shape: Shape) -> str:
     return "the output size would be " + "; ".join(parts) + ", and it must be at least 1"
 
 
+#: Arguments that name a dimension of the layer's input, which includes the batch.
+_DIM_ARGS = {"Softmax": "dim", "LogSoftmax": "dim", "Flatten": "start_dim", "Unflatten": "dim"}
+
+
+def _batch_dim_issue(label: str, layer: Any, ndim: int) -> str | None:
+    """Why ``layer`` must not work along dimension 0, the batch (N), or None.
+
+    Softmax over dim 0 mixes the samples of a batch, and Flatten from dim 0 merges them:
+    both run, and every number they give is wrong for a single sample.
+    """
+    arg = _DIM_ARGS.get(layer.type)
+    if arg is None:
+        return None
+    # The dimension is the first positional argument of all four layers.
+    value = dict(layer.kwargs).get(arg, layer.args[0] if layer.args else None)
+    if not isinstance(value, int) or isinstance(value, bool) or not -ndim <= value < ndim:
+        return None  # absent, or out of range: the probe says so in torch's words
+    if value % ndim != 0:
+        return None
+    return (
+        f"{label} works along dimension {value}, which is the batch (N): each sample must be "
+        f"handled on its own; use {arg}: 1 (the first dimension after the batch)"
+    )
+
+
 def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) -> DryRun:
     """Build ``spec`` on the meta device and check every shape and the parameter count.
 
@@ -193,6 +221,11 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
         total += count
         if blocked:
             continue
+        batch_issue = _batch_dim_issue(label, layer, len(x_shape))
+        if batch_issue is not None:
+            issues.append(SpecIssue(layer.path, batch_issue))
+            blocked = True
+            continue
         try:
             out_shape = output_shape(module, x_shape)  # CPU when small: see shape_probe
         except Exception as error:
@@ -201,8 +234,21 @@ def dry_run(spec: ModelSpec, batch_size: int = 2, max_params: int = MAX_PARAMS) 
             if repaired is None:
                 blocked = True
                 continue
-            out_shape = output_shape(module, repaired)
-        if math.prod(out_shape[1:]) > MAX_ACTIVATION:
+            try:  # past the mismatch, so later layers are checked too
+                out_shape = output_shape(module, repaired)
+            except Exception:  # it fails for another reason as well: stop here
+                blocked = True
+                continue
+        if 0 in out_shape[1:]:
+            issues.append(
+                SpecIssue(
+                    layer.path,
+                    f"{label} would output {shape_text(out_shape, 'N')}: an empty tensor, "
+                    "with no numbers to pass on; every size after the batch must be at least 1",
+                )
+            )
+            blocked = True
+        elif math.prod(out_shape[1:]) > MAX_ACTIVATION:
             issues.append(
                 SpecIssue(
                     layer.path,

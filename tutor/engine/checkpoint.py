@@ -30,12 +30,14 @@ import torch.nn as nn
 from tutor.config import tutor_home
 from tutor.engine.spec import ALLOWED_LAYERS, LayerSpec, ModelSpec
 from tutor.errors import TutorError
-from tutor.fsutil import atomic_write_bytes, move_aside
-from tutor.text import shape_text
+from tutor.fsutil import FileRefused, atomic_write_bytes, move_aside, open_regular
+from tutor.text import clean, shape_text
 
 #: Written into every checkpoint; bumped if the layout changes incompatibly.
 FORMAT = "tutor-checkpoint"
 VERSION = 1
+#: Larger than any model a lesson trains; a bigger ".pt" is not one of ours.
+MAX_CHECKPOINT_BYTES = 4 * 2**30
 
 
 class CheckpointError(TutorError):
@@ -72,6 +74,12 @@ def checkpoint_dir(model_name: str, root: Path | None = None) -> Path:
 def checkpoint_path(directory: Path, epoch: int) -> Path:
     """``directory/epoch-N.pt``."""
     return Path(directory) / f"epoch-{epoch}.pt"
+
+
+def stopped_checkpoint_path(directory: Path, epoch: int, step: int) -> Path:
+    """``directory/epoch-E-stopped-at-step-S.pt``: a run stopped after ``step`` steps of
+    epoch ``epoch``. Not an ``epoch-N.pt``: its weights are between two epochs."""
+    return Path(directory) / f"epoch-{epoch}-stopped-at-step-{step}.pt"
 
 
 def list_checkpoints(directory: Path) -> list[Path]:
@@ -260,10 +268,13 @@ def load_checkpoint(
             saved from a different architecture than ``model``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        data = torch.load(path, map_location=map_location, weights_only=True)
+        with open_regular(path, MAX_CHECKPOINT_BYTES) as handle:
+            data = torch.load(handle, map_location=map_location, weights_only=True)
+    except FileRefused as refused:
+        if refused.kind == "missing":
+            raise CheckpointError(f"{clean(path)}: no such checkpoint file") from None
+        raise CheckpointError(str(refused)) from None
     except Exception as error:  # zip errors (RuntimeError), EOFError, UnpicklingError...
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         where = ""
@@ -279,7 +290,10 @@ def load_checkpoint(
             f"{path}: this file is not a tutor checkpoint "
             "(it has no 'format: tutor-checkpoint' entry)"
         )
-    if int(data.get("version", 0)) > VERSION:
+    version = data.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError(f"{path}: the checkpoint's 'version' is not a whole number")
+    if version > VERSION:
         raise CheckpointError(
             f"{path}: the checkpoint has format version {data.get('version')}, "
             f"newer than this tutor understands ({VERSION}); update tutor"
@@ -291,8 +305,10 @@ def load_checkpoint(
     if data.get("spec") is not None:
         try:
             spec = spec_from_data(data["spec"])
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise CheckpointError(f"{path}: the stored model spec is damaged ({error})") from None
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise CheckpointError(f"{path}: the checkpoint's model weights are not all tensors")
     if model is not None:
         mismatch = _describe_mismatch(state, model)
         if mismatch:
@@ -301,7 +317,12 @@ def load_checkpoint(
                 f"{path}: this checkpoint was saved from {saved} with a different "
                 f"architecture: {mismatch}"
             )
-        model.load_state_dict(state)
+        try:
+            model.load_state_dict(state)
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise CheckpointError(
+                f"{path}: the saved weights do not fit this model ({error})"
+            ) from None
     if optimizer is not None and data.get("optimizer_state") is not None:
         try:
             optimizer.load_state_dict(data["optimizer_state"])
@@ -309,12 +330,18 @@ def load_checkpoint(
             raise CheckpointError(
                 f"{path}: the optimizer state does not fit this optimizer ({error})"
             ) from None
+    epoch = data.get("epoch", 0)
+    config, extra = data.get("config") or {}, data.get("extra") or {}
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise CheckpointError(f"{path}: the checkpoint's 'epoch' is not a whole number")
+    if not isinstance(config, dict) or not isinstance(extra, dict):
+        raise CheckpointError(f"{path}: the checkpoint's 'config' or 'extra' is not a mapping")
     return Checkpoint(
         path=path,
-        epoch=int(data.get("epoch", 0)),
+        epoch=epoch,
         model_state=state,
         optimizer_state=data.get("optimizer_state"),
         spec=spec,
-        config=dict(data.get("config") or {}),
-        extra=dict(data.get("extra") or {}),
+        config=dict(config),
+        extra=dict(extra),
     )

@@ -22,6 +22,10 @@ LOSSES = ("cross_entropy", "nll", "mse")
 EXPLOSION_FACTOR = 1e4
 #: Epochs without a new lowest validation loss after which early stopping stops.
 EARLY_STOP_PATIENCE = 3
+#: Inputs are multiplied by input_scale: beyond this, float32 data overflows to inf.
+MAX_INPUT_SCALE = 1e6
+#: Largest seed torch.manual_seed takes on every backend (a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
 STATES = ("idle", "running", "paused", "stopped", "finished", "diverged", "failed")
 
 
@@ -86,14 +90,21 @@ class TrainConfig:
             not _is_number(self.input_scale)
             or self.input_scale == 0
             or not math.isfinite(self.input_scale)
+            or abs(self.input_scale) > MAX_INPUT_SCALE
         ):
-            raise TrainError(key="config.input_scale", value=repr(self.input_scale))
+            raise TrainError(
+                key="config.input_scale", value=repr(self.input_scale), limit=f"{MAX_INPUT_SCALE:g}"
+            )
         if self.target not in TARGETS:
             raise TrainError(key="config.target", value=repr(self.target))
         if self.target == "inputs" and self.loss != "mse":
             raise TrainError(key="config.target_loss")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise TrainError(key="config.seed", value=repr(self.seed))
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed <= MAX_SEED
+        ):
+            raise TrainError(key="config.seed", value=repr(self.seed), limit=f"{MAX_SEED:,}")
         if (
             not _is_number(self.weight_decay)
             or not math.isfinite(self.weight_decay)

@@ -168,7 +168,7 @@ def fetch_dataset(
     """
     data_dir = Path(data_dir).expanduser() if data_dir is not None else config.data_dir()
     offline = config.offline() if offline is None else bool(offline)
-    _check_data_dir(data_dir)
+    check_data_dir(data_dir)
     return _fetch(name, data_dir, offline=offline, progress=progress, on_file=on_file)
 
 
@@ -190,7 +190,7 @@ def build_cache(name: str, data_dir: Path | None = None) -> Path | None:
     return path if path.is_file() else None
 
 
-def _check_data_dir(data_dir: Path) -> None:
+def check_data_dir(data_dir: Path) -> None:
     """A data folder that exists but cannot be read is the learner's to fix: say so."""
     if data_dir.exists() and not data_dir.is_dir():
         raise DataError(
@@ -217,7 +217,7 @@ def _prepared_torchvision(
     set's cache (cifar2 from a cached cifar10), a download, and otherwise the reason.
     """
     base = dataset_info(info.base)
-    _check_data_dir(data_dir)
+    check_data_dir(data_dir)
     folder = data_dir / (base.folder or "")
     present, found = raw_files_present(base, data_dir)
     fingerprint = file_fingerprint(found) if present else None

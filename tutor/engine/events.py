@@ -159,9 +159,15 @@ class TrainingDiverged:
     """The learning rate the run diverged with."""
     first_loss: float | None = None
     """The loss of the first step, to compare an explosion with."""
+    input_scale: float = 1.0
+    """What the inputs were multiplied by (a cause when the very first loss is not finite)."""
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why the loss blew up (the learning rate, most likely) and what to try."""
+        """Why the loss blew up (the learning rate, most likely) and what to try.
+
+        A loss that is not finite at the very first step, before any update, cannot be
+        the learning rate's doing: then the inputs or the model are named instead.
+        """
         if math.isnan(self.loss):
             what = t("train.diverged.nan", lang)
         elif math.isinf(self.loss):
@@ -170,6 +176,15 @@ class TrainingDiverged:
             what = t("train.diverged.big", lang, loss=self.loss)
             if self.first_loss is not None:
                 what += t("train.diverged.started", lang, first=self.first_loss)
+        if self.first_loss is None and not math.isfinite(self.loss):
+            return t(
+                "train.diverged.at_start",
+                lang,
+                what=what,
+                epoch=self.epoch,
+                step=self.step,
+                scale=self.input_scale,
+            )
         return t(
             "train.diverged.explain",
             lang,

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
-from tutor.engine.images import Heatmap, Picture, heatmap, normalized_picture, picture
+from tutor.engine.images import (
+    Heatmap,
+    Picture,
+    finite_magnitude,
+    heatmap,
+    normalized_picture,
+    picture,
+)
 from tutor.engine.trace import TensorStats, trace
 
 #: Feature maps shown per conv layer, and values shown per vector.
@@ -159,7 +166,7 @@ def forward_view(
         values: list[float] = []
         pic = None
         if out.dim() == 4:  # (1, C, H, W): feature maps
-            shared = float(out[0, :max_maps].abs().max()) or 1.0
+            shared = finite_magnitude(out[0, :max_maps]) or 1.0
             maps = [heatmap(m, scale=shared) for m in out[0, :max_maps]]
             if tuple(out.shape[1:]) == input_shape:
                 pic = normalized_picture(out[0])
@@ -195,7 +202,9 @@ def forward_view(
             p = torch.softmax(out, dim=0)
         probs = p.cpu().tolist()
         predicted = int(p.argmax())
-    elif isinstance(final, torch.Tensor) and tuple(final.shape[1:]) == input_shape:
+    elif isinstance(final, torch.Tensor) and x.dim() >= 2 and tuple(final.shape[1:]) == input_shape:
+        # An output shaped like an image input is drawn as one (an autoencoder); a
+        # 1-value output such as the thermometer's stays a number.
         output_picture = normalized_picture(final[0])
     units_layer, units = unit_pictures(model, input_shape)
     if image is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -60,7 +61,10 @@ def picture(image: torch.Tensor, max_h: int = 64, max_w: int = 64) -> Picture:
     t = image.detach().float().cpu()
     if t.dim() == 2:
         t = t.unsqueeze(0)
-    t = _shrink(t.clamp(0, 1), max_h, max_w)  # (C, h, w)
+    if t.dim() != 3:
+        raise ValueError(f"a picture needs (C, H, W) or (H, W) values, not {tuple(t.shape)}")
+    # NaN would round to an arbitrary integer level: draw it black, infinities clamped.
+    t = _shrink(torch.nan_to_num(t, nan=0.0).clamp(0, 1), max_h, max_w)  # (C, h, w)
     c, h, w = t.shape
     levels = (t * GRAY_LEVELS).round().to(torch.int64)  # (C, h, w) in 0..31
     if c >= 3:
@@ -78,17 +82,29 @@ def heatmap(
     if t.dim() == 1:
         t = t.unsqueeze(0)
     t = _shrink(t.unsqueeze(0), max_h, max_w, keep_aspect=False).squeeze(0)  # (h, w)
-    biggest = float(t.abs().max()) if t.numel() else 0.0
-    s = scale if scale is not None else biggest
-    scaled = (t / s).clamp(-1, 1) if s > 0 else torch.zeros_like(t)
+    biggest = finite_magnitude(t)
+    s = scale if scale is not None and math.isfinite(scale) and scale > 0 else biggest
+    # Infinities take the ends of the scale; NaN is drawn as zero (the neutral colour).
+    scaled = torch.nan_to_num((t / s).clamp(-1, 1), nan=0.0) if s > 0 else torch.zeros_like(t)
     levels = (scaled * HEAT_LEVELS).round().to(torch.int64)  # (h, w) in −16..16
     return Heatmap(t.shape[1], t.shape[0], levels.tolist(), s, source)
 
 
+def finite_magnitude(t: torch.Tensor) -> float:
+    """The largest finite ``|value|`` of ``t`` (0.0 when there is none): a scale that a
+    stray infinity or NaN cannot spoil."""
+    finite = t[torch.isfinite(t)]
+    return float(finite.abs().max()) if finite.numel() else 0.0
+
+
 def normalized_picture(x: torch.Tensor) -> Picture:
-    """A picture of a normalized tensor, stretched to 0..1 by its own min and max."""
+    """A picture of a normalized tensor, stretched to 0..1 by its own finite min and max
+    (infinities drawn at the ends, NaN black)."""
     t = x.detach().float().cpu()
-    low, high = float(t.min()), float(t.max())
+    finite = t[torch.isfinite(t)]
+    if not finite.numel():
+        return picture(torch.zeros_like(t))
+    low, high = float(finite.min()), float(finite.max())
     return picture((t - low) / (high - low) if high > low else torch.zeros_like(t))
 
 

@@ -29,6 +29,7 @@ while ``{"image": ..., "mask": ...}`` calls ``forward(image=..., mask=...)``.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,10 @@ DTYPES: dict[str, torch.dtype | None] = {
 }
 #: Integer inputs without an embedding to size them: indices 0..9.
 DEFAULT_INT_HIGH = 10
+#: Numbers in one generated input (per sample, and per batch): 400 MB as float32.
+MAX_INPUT_ELEMENTS = 100_000_000
+#: Largest whole number a generated input may hold or be filled with (int64 holds 2**63).
+MAX_INT_VALUE = 2**62
 _SPEC_KEYS = {"shape", "dtype", "low", "high", "fill", "batch"}
 
 
@@ -75,6 +80,23 @@ class TensorSpec:
     batch: bool = True
     """Add the batch dimension in front (``False`` for inputs such as an LSTM's ``h0``)."""
 
+    def __post_init__(self) -> None:
+        # Checked here, where every way of describing an input ends up, so that a size
+        # torch cannot hold is a message and not an overflow deep inside torch.
+        if math.prod(self.shape) > MAX_INPUT_ELEMENTS:
+            raise InputError(
+                f"an input of shape {list(self.shape)} holds {math.prod(self.shape):,} numbers "
+                f"per sample, more than the {MAX_INPUT_ELEMENTS:,} that can be computed here"
+            )
+        for name in ("low", "high", "fill"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and abs(value) > MAX_INT_VALUE
+            ):
+                raise InputError(f"{name} {value} is too large for a tensor of whole numbers")
+
     def make(
         self,
         batch_size: int,
@@ -85,6 +107,11 @@ class TensorSpec:
         """A seeded tensor of shape ``(batch_size, *shape)``: randn for floats, randint for
         integers, the ``fill`` value when given."""
         shape = (batch_size, *self.shape) if self.batch else self.shape
+        if math.prod(shape) > MAX_INPUT_ELEMENTS:
+            raise InputError(
+                f"a batch of shape {list(shape)} holds {math.prod(shape):,} numbers, more than "
+                f"the {MAX_INPUT_ELEMENTS:,} that can be computed here; use a smaller batch"
+            )
         dtype = DTYPES[self.dtype] or float_dtype
         if self.fill is not None:
             return torch.full(shape, self.fill, dtype=dtype)
@@ -344,8 +371,16 @@ def _part(text: str, original: str) -> TensorSpec:
         raise InputError(
             f"--input part {text!r} has too many ':'; write SHAPE, SHAPE:TYPE or SHAPE:int:HIGH"
         )
+    sizes = pieces[0].split(",")
+    if len(sizes) > 1 and sizes[-1] == "":
+        sizes = sizes[:-1]  # "784," as Python writes a one-element tuple
+    if any(p == "" for p in sizes):
+        raise InputError(
+            f"--input has an empty size between commas: {original!r}; write every size, "
+            "such as 3,32,32"
+        )
     try:
-        shape = tuple(int(p) for p in pieces[0].split(",") if p)
+        shape = tuple(int(p) for p in sizes)
     except ValueError:
         raise InputError(
             f"--input must be whole numbers separated by commas, such as 3,224,224; got {original!r}"
@@ -368,8 +403,8 @@ def _part(text: str, original: str) -> TensorSpec:
             raise InputError(
                 f"--input part {text!r}: the highest value must be a whole number, as in 10:int:100"
             ) from None
-        if high < 1:
-            raise InputError(f"--input part {text!r}: HIGH must be at least 1")
+        if high < 1 or high > MAX_INT_VALUE:
+            raise InputError(f"--input part {text!r}: HIGH must be between 1 and {MAX_INT_VALUE:,}")
     return TensorSpec(shape, dtype, 0, high)
 
 

@@ -8,6 +8,7 @@ is built, and problems are reported with a path into the source data.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -66,7 +67,12 @@ _SIZE_ARGS = {
     "groups",
     "stride",
     "dilation",
+    "divisor_override",
 }
+
+# Arguments that only mean something within a range: BatchNorm's running averages
+# (0 keeps the first batch's statistics for good, 1 keeps only the last one).
+_RANGES = {"momentum": (0.0, 1.0)}
 
 # Arguments torch lets you leave out but should not: an implicit softmax dimension is
 # deprecated and silently picks one for you.
@@ -74,6 +80,9 @@ _REQUIRED_ARGS = {"Softmax": ("dim",), "LogSoftmax": ("dim",)}
 
 #: Largest value accepted for any single size argument; bigger is a typo, not a lesson.
 MAX_SIZE_VALUE = 1_000_000_000
+#: Largest magnitude of a float argument (a slope, a bound, an epsilon): beyond it the
+#: layer's outputs overflow float32 on ordinary inputs.
+MAX_FLOAT_VALUE = 1e6
 
 
 def type_name(value: Any) -> str:
@@ -107,6 +116,16 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
     items = value if isinstance(value, list | tuple) else [value]
     if isinstance(value, Mapping) or any(not isinstance(v, scalar_ok) for v in items):
         return f"{layer_type} argument '{arg}' must be a number, text or a list, not {type_name(value)}"
+    # Every number, whatever the signature says: a NaN slope or a 1e308 bound builds a
+    # layer whose outputs no view can draw, so it is refused here, with its location.
+    for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"{layer_type} argument '{arg}' must be a finite number, not {v!r}"
+        is_float = isinstance(v, float) or ("float" in annotation and isinstance(v, int))
+        if is_float and not isinstance(v, bool) and abs(v) > MAX_FLOAT_VALUE:
+            return f"{layer_type} argument '{arg}' is {v:g}, far beyond any sensible value"
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_SIZE_VALUE:
+            return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
     if arg in _SIZE_ARGS or annotation == "int":
         for v in items:
             if arg == "padding" and isinstance(v, str):
@@ -117,6 +136,9 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
                 return f"{layer_type} argument '{arg}' must be at least 1, got {v}"
             if abs(v) > MAX_SIZE_VALUE:
                 return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
+    low_high = _RANGES.get(arg)
+    if low_high is not None and value is not None and not low_high[0] <= value <= low_high[1]:
+        return f"{layer_type} argument '{arg}' must be from {low_high[0]:g} to {low_high[1]:g}, got {value!r}"
     if annotation == "bool" and not isinstance(value, bool):
         return f"{layer_type} argument '{arg}' must be true or false, not {value!r}"
     if (

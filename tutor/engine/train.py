@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.activity import PROBE_SIZE, LayerActivity, activation_stats
-from tutor.engine.checkpoint import checkpoint_path, save_checkpoint
+from tutor.engine.checkpoint import checkpoint_path, save_checkpoint, stopped_checkpoint_path
 from tutor.engine.config import (
     EXPLOSION_FACTOR,
     TASKS,
@@ -157,6 +157,8 @@ class Trainer(RunControl):
 
         self._first_loss: float | None = None
         self._loss_limit = math.inf
+        self._saved_steps = 0  # steps done when the last checkpoint was written
+        self._epoch_end_steps = 0  # steps done when the last whole epoch ended
         self._probe: torch.Tensor | None = None
 
     # ----------------------------------------------------------------- running
@@ -354,22 +356,11 @@ class Trainer(RunControl):
                 result.epochs_done = epoch
                 result.val_metrics = val_metrics
                 self._emit(event)
+                self._epoch_end_steps = result.steps_done
                 if self.checkpoint_dir is not None and (
                     epoch % self.checkpoint_every == 0 or epoch == cfg.epochs
                 ):
-                    try:
-                        result.checkpoint = self._save(epoch, event)
-                    except OSError as error:
-                        # A full disk must not cost the learner the run: the weights are
-                        # still in memory, so say so and carry on.
-                        failed = CheckpointFailed(
-                            epoch,
-                            f"could not save the epoch {epoch} checkpoint in "
-                            f"{self.checkpoint_dir}: {error.strerror or error}; training goes "
-                            "on, and the weights stay in memory",
-                        )
-                        result.checkpoint_error = failed.message
-                        self._emit(failed)
+                    self._checkpoint(result, epoch, event)
         except _Diverged as d:
             return self._diverged(result, d, started)
         except RuntimeError as error:
@@ -382,27 +373,33 @@ class Trainer(RunControl):
         self._emit(TrainingFinished(result))
         return result
 
-    def _save(self, epoch: int, event: EpochFinished) -> Path:
+    def _checkpoint(
+        self, result: TrainResult, epoch: int, event: EpochFinished | None, path: Path | None = None
+    ) -> None:
+        """Save ``epoch-N.pt`` (or ``path``). A full disk must not cost the learner the run:
+        the weights are still in memory, so a failure is reported and training goes on."""
         assert self.checkpoint_dir is not None
-        path = checkpoint_path(self.checkpoint_dir, epoch)
-        return save_checkpoint(
-            path,
-            self.model,
-            self.optimizer,
-            epoch,
-            spec=self.spec,
-            config=self.config,
-            extra={
-                "dataset": getattr(self.data, "name", None),
-                "train_loss": event.train_loss,
-                "train_accuracy": event.train_accuracy,
-                "val_loss": event.val_loss,
-                "val_accuracy": event.val_accuracy,
-                "lr": event.lr,
-                "batch_size": event.batch_size,
-                "device": event.device,
-            },
-        )
+        path = path or checkpoint_path(self.checkpoint_dir, epoch)
+        extra: dict[str, object] = {"dataset": getattr(self.data, "name", None)}
+        if event is not None:
+            extra |= {
+                name: getattr(event, name)
+                for name in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+            }
+            extra |= {"lr": event.lr, "batch_size": event.batch_size, "device": event.device}
+        try:
+            result.checkpoint = save_checkpoint(
+                path, self.model, self.optimizer, epoch, self.spec, self.config, extra
+            )
+            self._saved_steps = result.steps_done
+        except OSError as error:
+            failed = CheckpointFailed(
+                epoch,
+                f"could not save the epoch {epoch} checkpoint in {self.checkpoint_dir}: "
+                f"{error.strerror or error}; training goes on, and the weights stay in memory",
+            )
+            result.checkpoint_error = failed.message
+            self._emit(failed)
 
     def _activity(self) -> tuple[LayerActivity, ...]:
         """Activation statistics on a fixed probe batch: the first validation samples
@@ -417,6 +414,16 @@ class Trainer(RunControl):
         return tuple(activation_stats(self.model, self._probe))
 
     def _stopped(self, result: TrainResult, epoch: int, step: int, started: float) -> TrainResult:
+        if self.checkpoint_dir is not None and result.steps_done > self._saved_steps:
+            # Stopping saves what was learned since the last checkpoint: the last whole
+            # epoch (when --checkpoint-every skipped it), or the steps of the epoch the
+            # stop cut short, as epoch-E-stopped-at-step-S.pt.
+            partial = result.steps_done - self._epoch_end_steps
+            done = result.epochs_done
+            path = (
+                stopped_checkpoint_path(self.checkpoint_dir, done + 1, partial) if partial else None
+            )
+            self._checkpoint(result, done, result.history[-1] if result.history else None, path)
         event = TrainingStopped(epoch, step)
         result.state = self._state = "stopped"
         result.stopped = event
@@ -425,7 +432,9 @@ class Trainer(RunControl):
         return result
 
     def _diverged(self, result: TrainResult, d: _Diverged, started: float) -> TrainResult:
-        event = TrainingDiverged(d.epoch, d.step, d.loss, self._lr, self._first_loss)
+        event = TrainingDiverged(
+            d.epoch, d.step, d.loss, self._lr, self._first_loss, self.config.input_scale
+        )
         result.state = self._state = "diverged"
         result.diverged = event
         result.elapsed_s = time.monotonic() - started - self._paused_s

@@ -40,9 +40,12 @@ import torch.nn as nn
 from tutor.engine.inputs import InputSpec, ModelInputs, spec_from_value
 from tutor.engine.trace import TraceError, describe_layer
 from tutor.errors import TutorError
+from tutor.fsutil import FileRefused, check_regular, read_text
 
 #: How many lines of an exception's message are shown (PyTorch's can run long).
 _MESSAGE_LINES = 4
+#: A learner's model file is a few hundred lines; a file this big is not one.
+MAX_SOURCE_BYTES = 10_000_000
 
 
 class LearnerCodeError(TutorError):
@@ -82,10 +85,10 @@ def split_target(target: str) -> tuple[Path, str]:
     path = Path(head)
     if not name.strip():
         raise LearnerCodeError(f"{target}: the model name after ':' is empty")
-    if not path.exists():
-        raise LearnerCodeError(f"{head}: no such file")
-    if not path.is_file():
-        raise LearnerCodeError(f"{head}: not a file")
+    try:  # a FIFO would block the import for good; a huge file is not a model
+        check_regular(path, MAX_SOURCE_BYTES)
+    except FileRefused as refused:
+        raise LearnerCodeError(str(refused)) from None
     return path, name.strip()
 
 
@@ -94,8 +97,8 @@ def _candidates_in_source(path: Path) -> list[str]:
     import ast
 
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        tree = ast.parse(read_text(path, MAX_SOURCE_BYTES))
+    except (FileRefused, SyntaxError, UnicodeDecodeError, ValueError, RecursionError):
         return []
     return [
         node.name

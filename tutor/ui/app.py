@@ -12,6 +12,7 @@ the app for things with messages (``tutor.ui.messages``), handled here.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,8 +22,11 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from tutor.config import Settings
@@ -30,18 +34,24 @@ from tutor.course.catalog import LessonCatalog
 from tutor.course.progress import ProgressStore
 from tutor.errors import TutorError
 from tutor.locales import DEFAULT_LANGUAGE, next_language, t
+from tutor.preferences import load_preferences, remember, settings_path
+from tutor.text import clean
 from tutor.ui.context import TutorContext
 from tutor.ui.messages import (
     DeviceFellBack,
     DeviceSwitchRequested,
     EngineFailed,
     EngineStarted,
+    HomeChanged,
     LanguageChosen,
     OpenLessonRequested,
     QuitRequested,
     SandboxRequested,
 )
-from tutor.ui.palette import TutorCommands
+from tutor.ui.palette import TutorCommands, TutorPalette
+
+#: The id Textual gives its command palette screen (``App.action_command_palette``).
+PALETTE_ID = "--command-palette"
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
@@ -91,6 +101,7 @@ class TutorApp(App[None]):
         )
         """What screens and views share (see ``tutor.ui.context``)."""
         self.set_reactive(TutorApp.language, settings.language)
+        self._restoring = False  # True while remembered preferences are applied
         self._last_input = time.monotonic()
         self._first_lesson = lesson_file
 
@@ -114,6 +125,9 @@ class TutorApp(App[None]):
         self.start_engine()
         if self.context.progress.warning:
             self.notify(self.context.progress.warning, severity="warning", timeout=15)
+        self.apply_preferences()
+        # From now on a theme chosen (the palette's Theme) is remembered.
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
 
     @work(thread=True, exit_on_error=False, group="engine", name="start-engine")
     def start_engine(self) -> None:
@@ -159,6 +173,22 @@ class TutorApp(App[None]):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notice, but never read as markup and cleaned of control characters:
+        notices quote file names, lesson text and error messages (the one notice path
+        of every screen and view, which call ``self.notify`` and arrive here)."""
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
+
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.notify(message.error.localized(self.language), severity="error", timeout=30)
 
@@ -190,6 +220,7 @@ class TutorApp(App[None]):
 
     def action_toggle_language(self) -> None:
         self.language = next_language(self.language)
+        self._remember(language=self.language)
 
     def action_quit_app(self) -> None:
         """Quit, asking first while a model is training (every way out comes here)."""
@@ -217,6 +248,16 @@ class TutorApp(App[None]):
         if session is not None:
             session.stop_all()
         self.exit()
+
+    def action_command_palette(self) -> None:
+        """Open the command palette, unless one is open, under another screen, or still
+        being removed: Textual gives every palette the same id, so a second one pushed
+        meanwhile raises ``DuplicateIds`` (fast ctrl+p, Escape, ctrl+p; issue 13)."""
+        if not self.use_command_palette or not self.screen_stack:
+            return
+        if any(child.id == PALETTE_ID for child in self.children):
+            return
+        self.push_screen(TutorPalette(id=PALETTE_ID))
 
     def pop_screen(self) -> AwaitComplete:
         """Pop the top screen, but never the lesson list: it is the app's home.
@@ -250,6 +291,11 @@ class TutorApp(App[None]):
 
         if not self.screen_stack:
             return  # asked for while the app closes
+        # A lesson asked for just before ctrl+p (Enter on the list, then ctrl+p) arrives
+        # while the palette is open: close it first, or it stays under the lesson and a
+        # second ctrl+p pushes another palette with the same id (issue 13).
+        while CommandPalette.is_open(self) and len(self.screen_stack) > 1:
+            self.pop_screen()
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         self.push_screen(LessonScreen(message.path, message.index))
@@ -265,6 +311,57 @@ class TutorApp(App[None]):
     @on(LanguageChosen)
     def choose_language(self, message: LanguageChosen) -> None:
         self.language = message.language
+        self._remember(language=self.language)
+
+    # ----------------------------------------------------------------- preferences
+
+    @property
+    def settings_file(self) -> Path:
+        """This home's ``settings.json`` (a served learner's own, once named)."""
+        return settings_path(self.context.settings.home)
+
+    def apply_preferences(self) -> None:
+        """The theme and language remembered in this home's settings file.
+
+        The language only when the environment does not choose one (``TUTOR_LANG``,
+        ``--lang``): what the learner asked for on the command line wins.
+        """
+        preferences, warning = load_preferences(self.settings_file)
+        self._restoring = True
+        try:
+            if preferences.theme is not None and preferences.theme in self.available_themes:
+                self.theme = preferences.theme
+            if preferences.language is not None and not os.environ.get("TUTOR_LANG", "").strip():
+                self.language = preferences.language
+        finally:
+            self._restoring = False
+        if warning:
+            self.notify(warning, severity="warning", timeout=15)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        if not self._restoring:
+            self._remember(theme=theme.name)
+
+    def _remember(self, **changes: str) -> None:
+        """Save a choice in the settings file; a failure is said once, the app goes on."""
+        try:
+            remember(self.settings_file, **changes)
+        except ValueError:
+            pass  # a theme name the file format does not take (a custom theme): not kept
+        except OSError as error:
+            self.notify(
+                t(
+                    "settings.not_saved",
+                    self.language,
+                    path=self.settings_file,
+                    reason=error.strerror or error,
+                ),
+                severity="warning",
+            )
+
+    @on(HomeChanged)
+    def home_changed(self, message: HomeChanged) -> None:
+        self.apply_preferences()
 
     @on(QuitRequested)
     def quit_requested(self) -> None:

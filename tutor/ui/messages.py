@@ -90,6 +90,14 @@ class OpenLessonRequested(Message):
 
 
 @dataclass
+class HomeChanged(Message):
+    """A served learner named themself: their own home (progress, settings) is in use,
+    so their remembered theme and language apply."""
+
+    home: Path
+
+
+@dataclass
 class LanguageChosen(Message):
     """Switch the interface and lessons to ``language``."""
 

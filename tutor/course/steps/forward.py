@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tutor.course.schema import StepBase
+from tutor.course.schema import Index, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.engine.script import Script
 
@@ -19,7 +19,7 @@ class ForwardStep(StepBase):
     model: str
     dataset: str | None = None
     split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
+    sample: Index = 0
     shift: int = Field(0, ge=-8, le=8)
     """Shift the image this many pixels right (the translation experiment)."""
 
@@ -78,6 +78,9 @@ def compute(
     if data.task != "classification":
         with explained(source):
             view = forward_view(net, x, label=None, classes=())
+        return ForwardResult(view, index, split, 0, count)
+    if x.dim() < 2:  # a point of a 2-D set: numbers, no picture to draw or shift
+        view = forward_view(net, x, label=int(label), classes=data.classes)
         return ForwardResult(view, index, split, 0, count)
     image = data.image(index, split)  # (C, H, W) 0..1 for the picture
     x, image = shift_image(x, pixels), shift_image(image, pixels)

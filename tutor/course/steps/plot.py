@@ -8,11 +8,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from tutor.course.schema import LocalText, StepBase, TrainSettings, _Strict
+from tutor.course.schema import Drawn, LocalText, StepBase, TrainSettings, _Strict
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.engine.script import Script
 from tutor.locales import t
 
+#: The narrowest x range a plot draws: its ticks show a few digits, not 1e-300.
+MIN_X_RANGE = 1e-6
 FUNCTIONS = ("tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "softmax", "identity", "step")
 
 
@@ -20,9 +22,9 @@ class Term(_Strict):
     """One unit of a composed curve: ``a · fn(w · x + b)``."""
 
     fn: Literal["tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "identity", "step"]
-    w: float = 1.0
-    b: float = 0.0
-    a: float = 1.0
+    w: Drawn = 1.0
+    b: Drawn = 0.0
+    a: Drawn = 1.0
 
 
 class Curve(_Strict):
@@ -30,7 +32,7 @@ class Curve(_Strict):
 
     label: LocalText | None = None
     terms: list[Term] = Field(min_length=1, max_length=32)
-    c: float = 0.0
+    c: Drawn = 0.0
 
 
 class Fit(TrainSettings):
@@ -61,7 +63,7 @@ class PlotStep(StepBase):
     kind: Literal["plot"]
     functions: list[Literal[FUNCTIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
     curves: list[Curve] = Field(default_factory=list)
-    x: tuple[float, float] = (-4.0, 4.0)
+    x: tuple[Drawn, Drawn] = (-4.0, 4.0)
     dataset: str | None = None
     fits: list[Fit] = Field(default_factory=list)
     compare: dict[str, int] | None = None
@@ -87,8 +89,11 @@ class PlotStep(StepBase):
                 raise ValueError(
                     f"compare: {name} names fit {index!r}, but the fits are 0 to {len(self.fits) - 1}"
                 )
-        if self.x[0] >= self.x[1]:
-            raise ValueError(f"'x' must be [low, high] with low < high, got {list(self.x)}")
+        if not self.x[1] - self.x[0] >= MIN_X_RANGE:
+            raise ValueError(
+                f"'x' must be [low, high] with low < high (at least {MIN_X_RANGE:g} apart), "
+                f"got {list(self.x)}"
+            )
         return self
 
     def texts(self) -> Iterator[tuple[tuple[str | int, ...], str | dict[str, str]]]:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from tutor.course.facts import FactError, same_value
-from tutor.course.schema import LocalText, StepBase
+from tutor.course.schema import MAX_ANSWER, Index, LocalText, StepBase
 from tutor.course.steps.base import CheckContext, ComputeContext, StepKind
 
 
@@ -19,13 +19,13 @@ class QuizStep(StepBase):
     kind: Literal["quiz"]
     question: LocalText
     choices: list[LocalText] | None = None
-    correct: int | None = Field(None, ge=0)
+    correct: Index | None = None
     """Index of the right choice."""
-    answer: float | None = None
+    answer: float | None = Field(None, ge=-MAX_ANSWER, le=MAX_ANSWER)
     """A numeric answer typed by the author (prefer answer_fact)."""
     answer_fact: str | None = None
     """A computed fact as the answer, e.g. ``model.mlp.layer.fc1.params``."""
-    tolerance: float = Field(0.0, ge=0)
+    tolerance: float = Field(0.0, ge=0, le=MAX_ANSWER)
     explanation: LocalText | None = None
 
     @model_validator(mode="after")

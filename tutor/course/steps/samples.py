@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from tutor.course.schema import StepBase
+from tutor.course.schema import Index, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.engine.script import Script
+from tutor.errors import TutorError
 
 
 class SamplesStep(StepBase):
@@ -19,7 +20,7 @@ class SamplesStep(StepBase):
     dataset: str | None = None
     split: Literal["train", "val", "test"] = "train"
     count: int = Field(12, ge=1, le=64)
-    start: int = Field(0, ge=0)
+    start: Index = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,17 @@ def compute(ctx: ComputeContext) -> SamplesResult:
     step: SamplesStep = ctx.step
     data = ctx.dataset(step.dataset)
     split = data.split(step.split)
+    if step.start >= len(split):
+        # The real set may be larger than the data in use (offline, mnist-5k): say so
+        # rather than draw an empty grid.
+        raise TutorError(
+            key="samples.start_beyond",
+            start=step.start,
+            split=step.split,
+            data=getattr(data, "title", None) or getattr(data, "name", "?"),
+            count=len(split),
+            last=max(len(split) - 1, 0),
+        )
     count = max(0, min(step.count, len(split) - step.start))
     cards = []
     for i in range(step.start, step.start + count):

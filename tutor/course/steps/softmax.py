@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from tutor.course.schema import LocalText, StepBase
+from tutor.course.schema import Drawn, Index, LocalText, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.engine.script import Script
 
@@ -17,14 +17,14 @@ class SoftmaxStep(StepBase):
     """Logits -> exp -> sum -> probabilities -> argmax -> loss for the true label."""
 
     kind: Literal["softmax"]
-    logits: list[float] | None = None
+    logits: list[Drawn] | None = None
     """Example logits, or leave out and name a model and a sample."""
-    label: int | None = Field(None, ge=0)
+    label: Index | None = None
     classes: list[LocalText] | None = None
     model: str | None = None
     dataset: str | None = None
     split: Literal["train", "val", "test"] = "test"
-    sample: int = Field(0, ge=0)
+    sample: Index = 0
 
     @model_validator(mode="after")
     def _source(self) -> SoftmaxStep:
@@ -67,7 +67,18 @@ class SoftmaxResult:
 
 def check(step: SoftmaxStep, ctx: CheckContext) -> None:
     if step.model is not None and ctx.model(step.model) is not None:
-        ctx.combination(step.model, ctx.dataset(step))
+        info = ctx.dataset(step)
+        if info is not None and info.task != "classification":
+            # Softmax turns one logit per class into probabilities: a regression set
+            # has no classes and no label to take the loss of.
+            ctx.problem(
+                "model",
+                f"a softmax step turns a model's logits into class probabilities, but "
+                f"{info.name} is a regression set (no classes); use a forward step to show "
+                "the model's output",
+            )
+            return
+        ctx.combination(step.model, info)
 
 
 _CODE = """logits = torch.tensor([[{logits}]])         # (1, K): one score per class

@@ -10,7 +10,13 @@ from pydantic import model_validator
 
 from tutor.course.schema import LocalText, StepBase
 from tutor.course.steps.base import CheckContext, ComputeContext, StepKind
+from tutor.errors import TutorError
+from tutor.fsutil import FileRefused, check_regular, read_text, resolved
 from tutor.locales import t
+from tutor.text import clean
+
+#: An included Markdown file is read whole; a lesson's own text is at most this long.
+MAX_INCLUDE_BYTES = 2_000_000
 
 
 class TextStep(StepBase):
@@ -38,8 +44,8 @@ def resolve_asset(folder: Path, relative: str) -> Path | None:
     """The asset's path if it stays inside the lesson folder, else None."""
     if Path(relative).is_absolute():
         return None
-    root = folder.resolve()
-    target = (root / relative).resolve()
+    root = resolved(folder)
+    target = resolved(root / relative)
     return target if target.is_relative_to(root) else None
 
 
@@ -53,8 +59,14 @@ def check(step: TextStep, ctx: CheckContext) -> None:
             f"the asset path '{step.include}' leaves the lesson's folder; "
             "lessons may only include files beside them",
         )
-    elif not target.is_file():
-        ctx.problem("include", f"the file '{step.include}' does not exist")
+    else:
+        try:
+            check_regular(target, MAX_INCLUDE_BYTES)
+        except FileRefused as refused:
+            if refused.kind == "missing":
+                ctx.problem("include", f"the file '{step.include}' does not exist")
+            else:
+                ctx.problem("include", f"cannot include '{step.include}': {refused.reason}")
 
 
 def body(ctx: ComputeContext) -> str:
@@ -67,12 +79,23 @@ def body(ctx: ComputeContext) -> str:
 def _read_include(ctx: ComputeContext, name: str) -> str:
     # Validation already refused paths that leave the lesson's folder; check again,
     # since the file may have changed since.
-    folder = ctx.lesson_file.folder.resolve()
-    base = (folder / name).resolve()
+    folder = resolved(ctx.lesson_file.folder)
+    base = resolved(folder / name)
     localized = base.with_suffix(f".{ctx.language}{base.suffix}")
     for candidate in (localized, base):
-        if candidate.is_relative_to(folder) and candidate.is_file():
-            return Path(candidate).read_text(encoding="utf-8")
+        if not candidate.is_relative_to(folder):
+            continue
+        try:
+            return clean(read_text(candidate, MAX_INCLUDE_BYTES))
+        except FileRefused as refused:
+            if refused.kind != "missing":
+                raise TutorError(
+                    key="text.unreadable_file", name=name, reason=refused.reason
+                ) from None
+        except UnicodeDecodeError:
+            raise TutorError(
+                key="text.unreadable_file", name=name, reason="not UTF-8 text"
+            ) from None
     return "*(" + t("text.missing_file", ctx.language, name=name) + ")*"
 
 

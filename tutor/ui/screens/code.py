@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.syntax import Syntax
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,8 +13,10 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tutor.locales import t
+from tutor.text import literal
 from tutor.ui.context import tutor_context
 from tutor.ui.views.base import describe_error
+from tutor.ui.widgets.code import code_renderable, copy_code
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
@@ -24,12 +25,17 @@ if TYPE_CHECKING:
 class CodeScreen(ModalScreen[None]):
     """Shows the code the engine generates for a step. Escape or c closes it."""
 
-    BINDINGS = [Binding("escape,c,q", "close", "key.close")]
+    BINDINGS = [
+        Binding("escape,c,q", "close", "key.close"),
+        Binding("y", "copy", "key.copy"),
+    ]
 
     def __init__(self, lesson_file: LessonFile, index: int) -> None:
         super().__init__()
         self.lesson_file = lesson_file
         self.index = index
+        self.code: str | None = None
+        """The code shown, once generated (what ``y`` copies)."""
 
     def compose(self) -> ComposeResult:
         lang = tutor_context(self).language
@@ -39,6 +45,7 @@ class CodeScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.generate()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.draw())
 
     @work(thread=True, exit_on_error=False, name="code")
     def generate(self) -> str | None:
@@ -49,11 +56,21 @@ class CodeScreen(ModalScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         body = self.query_one("#code-body", Static)
         if event.state == WorkerState.SUCCESS:
-            code = event.worker.result
-            lang = tutor_context(self).language
-            body.update(Syntax(code, "python", word_wrap=True) if code else t("code.none", lang))
+            self.code = event.worker.result
+            self.draw()
         elif event.state == WorkerState.ERROR:
-            body.update("⚠ " + describe_error(event.worker.error, tutor_context(self).language))
+            message = describe_error(event.worker.error, tutor_context(self).language)
+            body.update(literal("⚠ " + message))
+
+    def draw(self) -> None:
+        if not self.is_attached or not self.query("#code-body"):
+            return
+        lang = tutor_context(self).language
+        body = self.query_one("#code-body", Static)
+        body.update(code_renderable(self.code, body) if self.code else t("code.none", lang))
+
+    def action_copy(self) -> None:
+        copy_code(self, self.code, tutor_context(self).language)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,7 +19,9 @@ from textual.widgets import Input, Static
 
 from tutor.learners import NAME_MAX, LearnerNameError, check_learner_name, enter_learner
 from tutor.locales import t
+from tutor.text import literal
 from tutor.ui.context import TutorContext, tutor_context
+from tutor.ui.messages import HomeChanged
 
 
 class LearnerScreen(Screen[None]):
@@ -71,15 +73,17 @@ class LearnerScreen(Screen[None]):
             name = check_learner_name(event.value)
             folder = enter_learner(name)
         except LearnerNameError as problem:
-            error.update(problem.localized(lang))
+            error.update(literal(problem.localized(lang)))
             return
         except OSError as problem:
             error.update(
-                t(
-                    "learner.cannot_create",
-                    lang,
-                    folder=problem.filename or "learners/",
-                    reason=problem.strerror or problem,
+                literal(
+                    t(
+                        "learner.cannot_create",
+                        lang,
+                        folder=problem.filename or "learners/",
+                        reason=problem.strerror or problem,
+                    )
                 )
             )
             return
@@ -93,6 +97,7 @@ class LearnerScreen(Screen[None]):
         ctx = self.ctx
         ctx.settings = dataclasses.replace(ctx.settings, home=home)
         ctx.progress = ProgressStore(home / "progress.json")
+        self.post_message(HomeChanged(home))  # the app applies their theme and language
         self.app.switch_screen(LessonListScreen())
         self.notify(t("learner.welcome", ctx.language, name=name, folder=home), timeout=6)
         if ctx.progress.warning:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from tutor.course.schema import localize
 from tutor.locales import t
+from tutor.text import clean, literal
 from tutor.ui.context import TutorContext, tutor_context
 from tutor.ui.messages import LessonsChecked, LessonsDiscovered, OpenLessonRequested
 from tutor.ui.widgets.footer import TutorFooter
@@ -108,12 +109,12 @@ class LessonListScreen(Screen[None]):
         for i, entry in enumerate(self.entries):
             lesson = entry.file.lesson
             if lesson is None or entry.file.problems:
-                title = Text(localize(lesson.title, lang) if lesson else entry.file.path.name)
+                title = literal(localize(lesson.title, lang) if lesson else entry.file.path.name)
                 title.append("  " + t("list.broken", lang), style="bold red")
                 steps = str(len(lesson.steps)) if lesson else "—"
                 progress = ""
             else:
-                title = Text(localize(lesson.title, lang))
+                title = literal(localize(lesson.title, lang))
                 if entry.origin != "bundled":
                     title.append(f"  ({entry.origin})", style="dim")
                 steps = str(len(lesson.steps))
@@ -123,7 +124,7 @@ class LessonListScreen(Screen[None]):
         if not self.entries:
             from tutor.config import tutor_home
 
-            status.update(t("list.none", lang, folder=tutor_home() / "lessons"))
+            status.update(literal(t("list.none", lang, folder=tutor_home() / "lessons")))
             status.display = True
         else:
             status.display = False
@@ -165,10 +166,11 @@ class LessonListScreen(Screen[None]):
             text.append(localize(lesson.title, lang) + "\n", style="bold")
             if lesson.summary:
                 text.append(localize(lesson.summary, lang) + "\n")
-        text.append(str(entry.file.path) + "\n", style="dim")
+        text.append(clean(entry.file.path) + "\n", style="dim")
         if entry.file.problems:
             text.append(
-                "\n" + t("list.errors", lang, path=entry.file.path.name) + "\n", style="bold red"
+                "\n" + t("list.errors", lang, path=clean(entry.file.path.name)) + "\n",
+                style="bold red",
             )
             for problem in entry.file.problems:
                 text.append(f"{problem}\n", style="red")

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from tutor.errors import TutorError
 from tutor.locales import DEFAULT_LANGUAGE, t
+from tutor.text import clean
 from tutor.ui.context import TutorContext, tutor_context
 from tutor.ui.messages import DataInUse
 
@@ -30,13 +31,19 @@ if TYPE_CHECKING:
 
 
 def describe_error(error: BaseException | None, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A one-paragraph message for the learner; the full traceback goes to the log."""
+    """A one-paragraph message for the learner; the full traceback goes to the log.
+
+    A :class:`TutorError` is already written for the learner. Anything else is a value
+    no check foresaw: the learner is told so in their language, with Python's words in
+    brackets for whoever reads the report.
+    """
     if error is None:
         return t("error.unknown", lang)
     if isinstance(error, TutorError):
-        return error.localized(lang)
+        return clean(error.localized(lang))
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    detail = f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+    return t("error.unexpected", lang, detail=clean(detail))
 
 
 class StepView(Vertical):
@@ -103,6 +110,8 @@ class StepView(Vertical):
     def on_mount(self) -> None:
         if self._error.parent is None:
             self.mount(self._error)
+        # Colours baked into prepared lines (heatmaps) follow a theme change.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.theme_changed())
         self.recompute()
 
     def recompute(self) -> None:
@@ -154,6 +163,10 @@ class StepView(Vertical):
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         """Hook for views that must reset state after a failure (training)."""
+
+    def theme_changed(self) -> None:
+        """Redraw what holds the theme's colours; most views need nothing (Textual
+        repaints their widgets with the new theme)."""
 
     def language_changed(self) -> None:
         """Redraw in the new language (recomputing is cheap for most views)."""

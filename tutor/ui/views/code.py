@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from tutor.course.steps import code as kind
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.code import code_renderable, copy_code
 
 
 class CodeView(StepView):
     """The model as ``nn.Sequential`` with shape comments, and the training loop."""
 
-    BINDINGS = []
+    BINDINGS = [Binding("y", "copy", "key.copy")]
+
+    code: str | None = None
+    """The code shown (what ``y`` copies)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="code-view")
@@ -22,11 +26,20 @@ class CodeView(StepView):
         return kind.compute(self.work_context())
 
     def show(self, result: str | None) -> None:
+        self.code = result
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.has_parts("#code-view"):
+            return
         widget = self.query_one("#code-view", Static)
-        if result:
-            widget.update(Syntax(result, "python", word_wrap=True, background_color="default"))
-        else:
-            widget.update(self.tr("code.none"))
+        widget.update(code_renderable(self.code, widget) if self.code else self.tr("code.none"))
+
+    def theme_changed(self) -> None:
+        self.draw()
+
+    def action_copy(self) -> None:
+        copy_code(self, self.code, self.lang)
 
 
 VIEW = CodeView

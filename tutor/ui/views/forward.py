@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.cells import cell_len
@@ -15,8 +16,10 @@ from tutor.course.steps import forward as kind
 from tutor.course.steps.forward import MAX_SHIFT, ForwardResult
 from tutor.text import shape_text
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.numbers import cells, largest
 from tutor.ui.widgets.pixels import (
     Line,
+    background_rgb,
     heatmap_lines,
     picture_lines,
     render_lines,
@@ -37,8 +40,8 @@ OUTPUT_HEADINGS = {
 
 def bar(value: float, biggest: float, width: int = BAR) -> Text:
     """A signed horizontal bar: red to the right for positive, blue for negative."""
-    biggest = biggest or 1.0
-    n = round(abs(value) / biggest * width)
+    biggest = biggest if biggest and math.isfinite(biggest) else 1.0
+    n = cells(abs(value) / biggest, width)
     style = "red" if value >= 0 else "blue"
     return Text("█" * n, style=style)
 
@@ -66,7 +69,7 @@ def logits_table(
 ) -> Text:
     """Each class's logit and probability, with bars; the true class and prediction marked."""
     text = Text()
-    biggest = max((abs(v) for v in logits), default=1.0)
+    biggest = largest(logits)  # NaN- and infinity-safe
     # Cells, not characters: a Hangul class name is two cells per character.
     name_w = max((cell_len(c) for c in classes), default=1)
     for k, z in enumerate(logits):
@@ -80,7 +83,7 @@ def logits_table(
         text.append_text(z_bar)
         if probs is not None:
             text.append(f"{probs[k]:6.1%} ", style=style)
-            text.append("█" * round(probs[k] * 20), style="green" if k == label else "yellow")
+            text.append("█" * cells(probs[k], 20), style="green" if k == label else "yellow")
         text.append("\n")
     return text
 
@@ -119,6 +122,9 @@ class ForwardView(StepView):
             return
         self.draw()
 
+    def theme_changed(self) -> None:
+        self.draw()
+
     def draw(self) -> None:
         """Lay out every part as lines of segments once; the StripView only slices them."""
         if not self.has_parts("#forward-lines"):
@@ -128,6 +134,7 @@ class ForwardView(StepView):
         view = self.result.view
         width = max(self.size.width, 20)
         tr = self.tr
+        zero = background_rgb(self)  # heatmaps fade into the theme's background
 
         info = Text()
         info.append(
@@ -177,7 +184,7 @@ class ForwardView(StepView):
             is_logits = bool(view.logits) and layer is view.layers[-1]
             if layer.maps:
                 cells = [
-                    (heatmap_lines(m), [tr("forward.channel", k=k)])
+                    (heatmap_lines(m, zero), [tr("forward.channel", k=k)])
                     for k, m in enumerate(layer.maps)
                 ]
                 lines += tile(cells, width)
@@ -190,7 +197,7 @@ class ForwardView(StepView):
                     text.append("\n")
                 lines += render_lines(text, width)
             elif layer.values and not is_logits:
-                strip = strip_line(layer.values)
+                strip = strip_line(layer.values, zero=zero)
                 lines += [strip[i : i + width] for i in range(0, len(strip), width)]
         if view.logits is not None:
             heading = OUTPUT_HEADINGS.get(view.output_kind or "logits", "forward.logits")
@@ -204,7 +211,8 @@ class ForwardView(StepView):
             title = Text(tr("forward.units", layer=view.units_layer), style="bold")
             lines += render_lines(title, width)
             cells = [
-                (heatmap_lines(u), [tr("forward.unit", k=k)]) for k, u in enumerate(view.units)
+                (heatmap_lines(u, zero), [tr("forward.unit", k=k)])
+                for k, u in enumerate(view.units)
             ]
             lines += tile(cells, width)
         self.query_one("#forward-status", Static).display = False

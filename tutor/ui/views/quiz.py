@@ -13,7 +13,9 @@ from textual.widgets.option_list import Option
 
 from tutor.course.steps import quiz as kind
 from tutor.course.steps.quiz import QuizStep, QuizTexts
+from tutor.text import literal
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.options import SafeOptionList
 
 
 class NumberInput(Input):
@@ -64,8 +66,12 @@ class QuizView(StepView):
         box = self.query_one("#quiz-answer", Vertical)
         box.remove_children()
         if result.choices is not None:
-            widget: Any = OptionList(
-                *[Option(f"{chr(65 + i)}. {c}", id=str(i)) for i, c in enumerate(result.choices)],
+            widget: Any = SafeOptionList(
+                *[
+                    # Choices are lesson text: shown as written, never read as markup.
+                    Option(literal(f"{chr(65 + i)}. {c}"), id=str(i))
+                    for i, c in enumerate(result.choices)
+                ],
                 id="quiz-choices",
             )
         else:

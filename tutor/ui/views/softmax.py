@@ -14,6 +14,7 @@ from textual.widgets import Static
 from tutor.course.steps import softmax as kind
 from tutor.course.steps.softmax import SoftmaxResult, SoftmaxStep
 from tutor.ui.views.base import StepView
+from tutor.ui.widgets.numbers import cells
 
 
 class SoftmaxView(StepView):
@@ -76,7 +77,7 @@ class SoftmaxView(StepView):
                 Text(f"{z:+.3f}", style=style),
                 f"{b.exps[k]:.4g}",
                 f"{b.probs[k]:.4f}",
-                Text("█" * round(b.probs[k] * 30), style="green" if k == b.label else "yellow"),
+                Text("█" * cells(b.probs[k], 30), style="green" if k == b.label else "yellow"),
             )
         lines = Text()
         if b.shift:

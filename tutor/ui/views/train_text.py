@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from tutor.engine.events import EpochFinished
+from tutor.ui.widgets.numbers import cells
 from tutor.ui.widgets.pixels import Line, text_line
 
 STATE_STYLES = {
@@ -59,7 +60,7 @@ def status_lines(view: Any, width: int) -> list[Line]:
     if view.state == "finished":
         progress = 1.0
     bar_width = max(min(width - 8, 60), 10)
-    done = round(progress * bar_width)
+    done = cells(progress, bar_width)  # NaN- and infinity-safe
     bar = Text("━" * done, style="green" if view.state != "diverged" else "red")
     bar.append("━" * (bar_width - done), style="dim")
     bar.append(f" {progress:4.0%}")

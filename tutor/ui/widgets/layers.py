@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 from tutor.locales import localized, t
 from tutor.text import shape_text
 from tutor.ui.context import tutor_context
-from tutor.ui.widgets.pixels import Lines, heatmap_lines, tile
+from tutor.ui.widgets.pixels import Lines, background_rgb, heatmap_lines, tile
 
 if TYPE_CHECKING:
     from tutor.course.steps.dissect import DissectResult
@@ -126,6 +126,10 @@ class LayerTable(Vertical):
         table.move_cursor(row=self.cursor)
         self.show_detail(self.cursor)
 
+    def on_mount(self) -> None:
+        # The weight maps' zero is the theme's background: redraw them on a change.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show_detail(self.cursor))
+
     @on(DataTable.RowHighlighted, "#dissect-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.cursor = event.cursor_row
@@ -164,8 +168,9 @@ class LayerTable(Vertical):
             )
             parts.append(Text(caption, style="dim"))
             width = max(self.size.width, 20)
+            zero = background_rgb(self)  # the weight maps fade into the theme's background
             if len(row.maps) == 1:
-                parts.append(Lines(heatmap_lines(row.maps[0])))
+                parts.append(Lines(heatmap_lines(row.maps[0], zero)))
                 if row.maps[0].source_shape != (row.maps[0].height, row.maps[0].width):
                     parts.append(
                         Text(
@@ -178,7 +183,7 @@ class LayerTable(Vertical):
                         )
                     )
             else:
-                cells = [(heatmap_lines(m), [str(k)]) for k, m in enumerate(row.maps)]
+                cells = [(heatmap_lines(m, zero), [str(k)]) for k, m in enumerate(row.maps)]
                 parts.append(Lines(tile(cells, width)))
         elif not row.num_params:
             parts.append(Text(self.tr("dissect.no_weights"), style="dim"))

@@ -7,6 +7,7 @@ engine hands over plain floats, this module only maps them to colours.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from tutor.ui.widgets.numbers import largest, level
+
 Line = list[Segment]
 RGB = tuple[int, int, int]
 
@@ -23,8 +26,9 @@ GRAY_LEVELS = 31
 HEAT_LEVELS = 16
 """Must match ``tutor.engine.images`` (kept here so the UI does not import the engine)."""
 
-# A diverging map that reads on dark and light themes: blue for negative, a dark
-# neutral for zero, red for positive.
+# A diverging map that reads on dark and light themes: blue for negative, the theme's
+# background for zero (so a heatmap fades into the screen, not into a dark box on a
+# light theme), red for positive. The dark neutral is used when no theme is given.
 _NEG: RGB = (70, 130, 235)
 _ZERO: RGB = (40, 40, 46)
 _POS: RGB = (235, 90, 60)
@@ -39,10 +43,15 @@ def _mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 _GRAY = [(v * 255 // GRAY_LEVELS,) * 3 for v in range(GRAY_LEVELS + 1)]
-_HEAT = [
-    _mix(_ZERO, _NEG if k < 0 else _POS, abs(k) / HEAT_LEVELS)
-    for k in range(-HEAT_LEVELS, HEAT_LEVELS + 1)
-]
+
+
+@lru_cache(maxsize=16)
+def _heat(zero: RGB = _ZERO) -> list[RGB]:
+    """The diverging palette, levels −16..16, around ``zero``."""
+    return [
+        _mix(zero, _NEG if k < 0 else _POS, abs(k) / HEAT_LEVELS)
+        for k in range(-HEAT_LEVELS, HEAT_LEVELS + 1)
+    ]
 
 
 @lru_cache(maxsize=32768)
@@ -55,9 +64,10 @@ def _packed_rgb(packed: int) -> RGB:
     )
 
 
-def diverging(v: float) -> RGB:
-    """−1 → blue, 0 → dark neutral, +1 → red."""
-    return _HEAT[max(-HEAT_LEVELS, min(HEAT_LEVELS, round(v * HEAT_LEVELS))) + HEAT_LEVELS]
+def diverging(v: float, zero: RGB = _ZERO) -> RGB:
+    """−1 → blue, 0 → ``zero`` (the theme's background), +1 → red (NaN neutral,
+    infinities the ends)."""
+    return _heat(zero)[level(v, HEAT_LEVELS) + HEAT_LEVELS]
 
 
 @lru_cache(maxsize=8192)
@@ -95,16 +105,27 @@ def picture_lines(picture: Any) -> list[Line]:
     return halfblock_lines(colours)
 
 
-def heatmap_lines(heatmap: Any) -> list[Line]:
-    """An engine ``Heatmap`` (levels −16..16) as half-block lines."""
-    heat, offset = _HEAT, HEAT_LEVELS
+def heatmap_lines(heatmap: Any, zero: RGB = _ZERO) -> list[Line]:
+    """An engine ``Heatmap`` (levels −16..16) as half-block lines; 0 is drawn ``zero``."""
+    heat, offset = _heat(zero), HEAT_LEVELS
     return halfblock_lines([[heat[v + offset] for v in row] for row in heatmap.rows])
 
 
-def strip_line(values: Sequence[float], scale: float | None = None) -> Line:
+def strip_line(values: Sequence[float], scale: float | None = None, zero: RGB = _ZERO) -> Line:
     """One row of values as coloured cells (for long vectors such as 100 hidden units)."""
-    biggest = scale or max((abs(v) for v in values), default=0.0) or 1.0
-    return [Segment("█", _style(diverging(v / biggest), None)) for v in values]
+    biggest = scale if scale and math.isfinite(scale) else largest(values)
+    return [Segment("█", _style(diverging(v / biggest, zero), None)) for v in values]
+
+
+def background_rgb(widget: Any) -> RGB:
+    """The background ``widget`` is drawn on, from the current theme (the neutral of the
+    heatmaps); the dark neutral before the widget is styled."""
+    try:
+        colour = widget.background_colors[1]
+    except Exception:  # not mounted yet
+        return _ZERO
+    r, g, b = colour.rgb
+    return (int(r), int(g), int(b))
 
 
 def text_line(text: str | Text, width: int) -> Line:
