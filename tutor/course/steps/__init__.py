@@ -10,13 +10,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tutor.course.steps import code, dissect, forward, plot, quiz, samples, softmax, text, train
+from tutor.course.steps import (
+    backward,
+    code,
+    dissect,
+    forward,
+    plot,
+    quiz,
+    samples,
+    softmax,
+    text,
+    train,
+)
 from tutor.course.steps.base import CodeContext, StepKind
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
 
-_MODULES = (text, samples, dissect, forward, softmax, train, plot, quiz, code)
+_MODULES = (text, samples, dissect, forward, softmax, backward, train, plot, quiz, code)
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
 """Every step kind by name, in the order the authoring guide lists them."""
