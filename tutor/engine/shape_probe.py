@@ -108,6 +108,9 @@ def output_shape(module: nn.Module, x_shape: tuple[int, ...]) -> tuple[int, ...]
             # What to_empty(device="cpu") does, but from shapes: empty_like on a meta
             # tensor takes the reference path (and imports sympy), torch.empty does not.
             module._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
+            # Eval mode: the shape is the same, and BatchNorm in train mode refuses a
+            # batch of one sample (the facts' dry run uses batch 1).
+            module.eval()
             # A layer such as Dropout draws random numbers in forward: the probe must not
             # move the global generator (``torch.manual_seed(S)`` then building a model
             # must give plain PyTorch's weights, and its next numbers after).

@@ -15,10 +15,12 @@ from tutor.course.steps import (
     code,
     dissect,
     forward,
+    modes,
     plot,
     quiz,
     samples,
     softmax,
+    step,
     text,
     train,
 )
@@ -27,7 +29,20 @@ from tutor.course.steps.base import CodeContext, StepKind
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
 
-_MODULES = (text, samples, dissect, forward, softmax, backward, train, plot, quiz, code)
+_MODULES = (
+    text,
+    samples,
+    dissect,
+    forward,
+    softmax,
+    backward,
+    step,
+    modes,
+    train,
+    plot,
+    quiz,
+    code,
+)
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
 """Every step kind by name, in the order the authoring guide lists them."""

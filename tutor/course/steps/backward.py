@@ -343,7 +343,12 @@ def look(result: BackwardResult, layer: str | None, unit: int, sample: int) -> B
         from tutor.engine.initialise import symmetry_demo
 
         symmetry = symmetry_demo(
-            kept.model, kept.x, kept.y, layer, scheme="zeros", steps=SYMMETRY_STEPS,
+            kept.model,
+            kept.x,
+            kept.y,
+            layer,
+            scheme="zeros",
+            steps=SYMMETRY_STEPS,
             loss=kept.loss,
         )
     return replace(

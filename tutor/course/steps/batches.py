@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 WEIGHT_LAYERS = ("Linear", "Conv1d", "Conv2d")
 
 
-class BatchStep(StepBase):
-    """The fields of a step that looks at one minibatch of a lesson's data."""
+class DataStep(StepBase):
+    """The fields of a step that runs one minibatch of a lesson's data through a model."""
 
     model: str
     dataset: str | None = None
@@ -33,9 +33,14 @@ class BatchStep(StepBase):
     batch_size: int = Field(32, ge=1, le=1024)
     batch: int = Field(0, ge=0)
     """Which minibatch: samples ``batch × batch_size`` onwards, in the split's order."""
-    loss: Literal["cross_entropy", "nll", "mse"] = "cross_entropy"
     seed: int = 0
     """Fixes dropout's random masks, so every pass of the view sees the same network."""
+
+
+class BatchStep(DataStep):
+    """A data step that also computes a loss (and so gradients)."""
+
+    loss: Literal["cross_entropy", "nll", "mse"] = "cross_entropy"
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Minibatch:
     data_name: str
 
 
-def minibatch(ctx: ComputeContext, step: BatchStep, index: int) -> Minibatch:
+def minibatch(ctx: ComputeContext, step: DataStep, index: int) -> Minibatch:
     """Batch ``index`` (wrapping around) of the step's split, as a DataLoader without
     shuffling would hand it out: samples ``index × batch_size`` onwards."""
     data = ctx.dataset()
@@ -89,12 +94,12 @@ def lesson_model(ctx: ComputeContext, name: str, init: str = "default", seed: in
     return reinitialise(copy.deepcopy(model), init, seed=seed)
 
 
-def check_batch_step(step: BatchStep, ctx: CheckContext) -> ModelSpec | None:
+def check_batch_step(step: DataStep, ctx: CheckContext) -> ModelSpec | None:
     """The model, the data and the loss of a batch step; the model's spec when usable."""
     spec = ctx.model(step.model)
     if spec is None:
         return None
-    ctx.combination(step.model, ctx.dataset(step), step.loss)
+    ctx.combination(step.model, ctx.dataset(step), getattr(step, "loss", None))
     return spec
 
 

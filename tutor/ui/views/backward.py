@@ -28,7 +28,7 @@ from tutor.ui.widgets.gradients import (
     symmetry_lines,
     zero_grad_lines,
 )
-from tutor.ui.widgets.pixels import Line, text_line
+from tutor.ui.widgets.pixels import Line, render_lines, text_line
 from tutor.ui.widgets.strips import StripView
 
 
@@ -72,7 +72,12 @@ class BackwardView(StepView):
 
     def compute(self) -> BackwardResult:
         return kind.compute(
-            self.work_context(), self.batch, self.train_mode, self.layer_name, self.unit, self.sample
+            self.work_context(),
+            self.batch,
+            self.train_mode,
+            self.layer_name,
+            self.unit,
+            self.sample,
         )
 
     def look(self) -> None:
@@ -126,7 +131,7 @@ class BackwardView(StepView):
         lines.append(text_line(Text(tr("backward.keys"), style="dim"), width))
         for verdict in r.verdicts:
             style = {True: "green", False: "red", None: "yellow"}[verdict.held]
-            lines.append(text_line(Text(verdict.line(self.lang), style=style), width))
+            lines += render_lines(Text(verdict.line(self.lang), style=style), width)
         lines += heading(tr("backward.params"), width)
         lines += param_table(r.summary, tr, width)
         lines += heading(tr("backward.norms"), width)
@@ -140,7 +145,7 @@ class BackwardView(StepView):
         elif r.chain_error is not None:
             lines += heading(tr("backward.chain"), width)
             message = Text(r.chain_error.localized(self.lang), style="yellow")
-            lines.append(text_line(message, width))
+            lines += render_lines(message, width)
         if r.zero_grad is not None:
             lines += heading(tr("backward.zero"), width)
             lines += zero_grad_lines(r.zero_grad, tr, width)

@@ -139,9 +139,7 @@ def chain_lines(chain: Any, tr: Tr, width: int) -> list[Line]:
         (f"a = {c.activation}(z)" if c.activation != "none" else "a = z", num(c.a), ""),
     ]
     if c.sample_loss is not None:
-        rows.append(
-            ("ℓ", f"{c.sample_loss:.4f}", tr("backward.chain.loss", loss=f"{c.loss:.4f}"))
-        )
+        rows.append(("ℓ", f"{c.sample_loss:.4f}", tr("backward.chain.loss", loss=f"{c.loss:.4f}")))
     rows += [
         ("∂L/∂a", num(c.dl_da), tr("backward.chain.dl_da", batch=c.batch_size)),
         ("∂a/∂z", num(c.da_dz), f"{c.formula}  (autograd {num(c.da_dz_autograd)})"),
