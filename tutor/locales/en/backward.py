@@ -88,7 +88,7 @@ STRINGS: dict[str, str] = {
     "step.why.sgd": "w ← w − lr · grad. It moves every weight against its gradient, by lr × grad: a big gradient, a big step.",
     "step.why.momentum": "velocity ← μ · velocity + grad, then w ← w − lr · velocity. On the first step velocity = grad, the same as SGD; after that the past gradients keep pushing, so steps in a steady direction grow (up to 1/(1 − μ) times).",
     "step.why.adam": "m ← β1·m + (1 − β1)·grad and v ← β2·v + (1 − β2)·grad² are running means of the gradient and its square; m̂ and v̂ undo their start at 0. w ← w − lr · m̂ / (√v̂ + ε): about lr for every weight on the first step, whatever the gradient's size.",
-    "claim.loss_falls": "one step of {value} lowers this batch's loss",
+    "claim.loss_falls": "one step of each of {value} lowers this batch's loss",
     "kind.modes": "train() and eval()",
     "key.new_masks": "New masks",
     "modes.keys": "r run again with new dropout masks (seed {seed}) · [ / ] batch",
@@ -111,4 +111,6 @@ STRINGS: dict[str, str] = {
     "modes.same_values": "The same numbers either way: no_grad only skips the bookkeeping that backward() would need, which is why evaluation runs under it (less memory, faster).",
     "modes.other_values": "The numbers differ: the model is not deterministic in eval mode.",
     "step.head0": "before the first optimizer.step()",
+    "outcome.train_val_gap_below": "training accuracy ends less than {value:.0%} above validation accuracy",
+    "outcome.val_loss_rise_below": "the validation loss ends less than {value:g} above its lowest value",
 }
