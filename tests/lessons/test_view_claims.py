@@ -41,3 +41,34 @@ def test_claim_holds(path: Path, index: int, session, isolated_env):
     assert len(result.verdicts) == len(step_.outcome)
     for verdict in result.verdicts:
         assert verdict.held is True, f"{step_.id}: {verdict.describe('en')}"
+
+
+TRAINED = [
+    pytest.param(path, i, id=f"{path.stem}-{s.id or i}")
+    for path in LESSONS
+    for i, s in enumerate(load_lesson(path).lesson.steps)
+    if s.kind == "train" and s.outcome and path.stem in ("13-optimizers", "14-overfitting")
+]
+
+
+@pytest.mark.parametrize(("path", "index"), TRAINED)
+def test_run_outcome_holds(path: Path, index: int, isolated_env):
+    """Issue 14's train steps, run as the app runs them (one core left to the UI)."""
+    from tutor.engine.data import load_dataset
+    from tutor.engine.device import resolve_device
+    from tutor.engine.outcome import judge
+    from tutor.engine.run import TrainingRun
+
+    lesson_file = load_lesson(path)
+    step_ = lesson_file.lesson.steps[index]
+    data = load_dataset(step_.dataset or lesson_file.lesson.dataset, device="cpu")
+    run = TrainingRun(
+        lesson_file.specs[step_.model],
+        data,
+        step_.config(),
+        device=resolve_device("cpu"),
+        reserve_core=True,
+    )
+    result = run.run()
+    for verdict in judge(step_.outcome, result):
+        assert verdict.held is True, f"{step_.id}: {verdict.describe('en')}"

@@ -252,6 +252,10 @@ class TrainingRun:
                 trainer.pause()
             if self._stopped:
                 trainer.stop()
+        # Dropout draws its masks from the global generators: seed them with the run's
+        # seed, so a run, and what a lesson says it shows (``outcome:``), is the same
+        # every time (the shuffling has its own seeded generator).
+        torch.manual_seed(self.config.seed)
         return trainer.run()
 
 
