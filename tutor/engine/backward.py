@@ -39,6 +39,7 @@ from tutor.engine.gradients import (
     gradient_summary,
     param_name,
     resolve_loss,
+    unravel,
     working_copy,
 )
 from tutor.engine.images import Heatmap, tensor_maps
@@ -356,10 +357,9 @@ class BackwardPass:
                 raise BackwardError(
                     key="step.bad_index", param=param, index=tuple(entry), shape=tuple(p.shape)
                 )
-        if entries is None:
-            # the entries with the largest gradient: numbers worth looking at
+        if entries is None:  # the entries with the largest gradient: worth looking at
             top = first.abs().flatten().topk(min(DEMO_ENTRIES, first.numel())).indices
-            entries = [tuple(int(v) for v in torch.unravel_index(i, p.shape)) for i in top]
+            entries = [unravel(int(i), p.shape) for i in top]
         picked = torch.stack([torch.stack([t[e] for e in entries]) for t in (first, acc, after)])
         norms = torch.stack([torch.linalg.vector_norm(t.float()) for t in (first, acc, after)])
         error = (acc - (first + after)).abs().max()

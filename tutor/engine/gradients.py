@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -208,6 +208,16 @@ def batch_gradients(
         raise BackwardError(key="backward.loss_not_finite")
     value.backward()
     return gradient_summary(model, number, int(x.shape[0]))
+
+
+def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    """The position of entry ``flat`` of a flattened tensor of ``shape``, in plain Python:
+    ``torch.unravel_index`` imports sympy on first use (seconds, 150 MB)."""
+    position = []
+    for size in reversed(tuple(shape)):
+        flat, rest = divmod(flat, size)
+        position.append(rest)
+    return tuple(reversed(position))
 
 
 def param_name(layer: str, kind: str) -> str:

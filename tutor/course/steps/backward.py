@@ -175,7 +175,9 @@ def check(step: BackwardStep, ctx: CheckContext) -> None:
                 f"model '{step.model}' has no parameter '{name}'{suggest(name, sorted(names))}",
             )
     if "units_stay_identical" in (step.outcome or {}) and step.init != "zeros":
-        ctx.problem("outcome", "units_stay_identical is shown for init: zeros only")
+        ctx.problem(
+            "outcome", "units_stay_identical is shown for init: zeros only: add init: zeros"
+        )
 
 
 _INIT_CODE = {
