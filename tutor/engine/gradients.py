@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.metrics import loss_function
+from tutor.engine.rng import forked
 from tutor.errors import TutorError
 
 
@@ -110,7 +111,7 @@ def fixed_randomness(seed: int, device: torch.device | None = None) -> Iterator[
     """
     cuda = device is not None and device.type == "cuda"
     index = (device.index if device.index is not None else 0) if cuda and device else 0
-    with torch.random.fork_rng(devices=[index] if cuda else []):
+    with forked([index] if cuda else []):
         # Not torch.manual_seed: it also seeds every backend not yet started (XPU, MTIA
         # ...), recording a stack trace for each, about 1 ms per call.
         torch.default_generator.manual_seed(seed)
@@ -271,7 +272,7 @@ def seeded_backward(
     model stays in train mode, as a freshly built module is (dropout active, BatchNorm
     on batch statistics); the caller's random numbers are left as they were.
     """
-    with torch.random.fork_rng(devices=[]):
+    with forked():
         torch.manual_seed(seed)
         model = build()
         x = torch.randn(batch_size, *input_shape)  # (N, *input) drawn right after the weights

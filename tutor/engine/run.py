@@ -30,6 +30,7 @@ from tutor.engine.checkpoint import checkpoint_dir
 from tutor.engine.config import OutOfMemory, TrainConfig, check_batch_size, check_lr
 from tutor.engine.device import DeviceInfo, resolve_device
 from tutor.engine.events import DeviceFellBack, TrainResult
+from tutor.engine.rng import GLOBAL_RNG
 from tutor.engine.spec import ModelSpec
 from tutor.engine.tensordata import TensorData, TensorSplit
 from tutor.engine.train import Trainer
@@ -255,7 +256,8 @@ class TrainingRun:
         # Dropout draws its masks from the global generators: seed them with the run's
         # seed, so a run, and what a lesson says it shows (``outcome:``), is the same
         # every time (the shuffling has its own seeded generator).
-        torch.manual_seed(self.config.seed)
+        with GLOBAL_RNG:  # not while a view has the generator forked (tutor.engine.rng)
+            torch.manual_seed(self.config.seed)
         return trainer.run()
 
 

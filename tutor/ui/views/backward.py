@@ -8,6 +8,7 @@ worker too, and the view draws what is there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -59,6 +60,7 @@ class BackwardView(StepView):
         self.result: BackwardResult | None = None
         self.pending = True
         """A new pass is being computed: indexing keys wait for it."""
+        self._parts: dict[str, tuple[Any, tuple[Any, ...], list[Line]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="backward-status", classes="view-status")
@@ -101,6 +103,19 @@ class BackwardView(StepView):
 
     # ----------------------------------------------------------------- drawing
 
+    def part(
+        self, name: str, sources: tuple[Any, ...], make: Callable[[], list[Line]]
+    ) -> list[Line]:
+        """The lines of one part, made again only when its numbers, the width or the
+        language changed: another unit redraws the chain rule, not the tables."""
+        key = (tuple(map(id, sources)), max(self.size.width, 20), self.lang)
+        cached = self._parts.get(name)
+        # The cache holds the sources themselves, so their ids cannot be reused meanwhile.
+        if cached is None or cached[0] != key:
+            cached = (key, sources, make())
+            self._parts[name] = cached
+        return cached[2]
+
     def draw(self) -> None:
         if not self.has_parts("#backward-lines", "#backward-status") or self.result is None:
             return
@@ -132,13 +147,16 @@ class BackwardView(StepView):
         for verdict in r.verdicts:
             style = {True: "green", False: "red", None: "yellow"}[verdict.held]
             lines += render_lines(Text(verdict.line(self.lang), style=style), width)
-        lines += heading(tr("backward.params"), width)
-        lines += param_table(r.summary, tr, width)
+        lines += self.part("params", (r.summary,), lambda: param_table(r.summary, tr, width))
         lines += heading(tr("backward.norms"), width)
         lines += norm_bars(r.summary, r.layer, width)
         if r.maps is not None:
             lines += heading(tr("backward.maps", layer=r.layer, unit=r.unit), width)
-            lines += gradient_maps(r.maps, r.maps_first, r.unit, tr, width)
+            lines += self.part(
+                "maps",
+                (r.maps, r.unit),
+                lambda: gradient_maps(r.maps, r.maps_first, r.unit, tr, width),
+            )
         if r.chain is not None:
             lines += heading(tr("backward.chain"), width)
             lines += chain_lines(r.chain, tr, width)
@@ -148,10 +166,14 @@ class BackwardView(StepView):
             lines += render_lines(message, width)
         if r.zero_grad is not None:
             lines += heading(tr("backward.zero"), width)
-            lines += zero_grad_lines(r.zero_grad, tr, width)
+            lines += self.part(
+                "zero", (r.zero_grad,), lambda: zero_grad_lines(r.zero_grad, tr, width)
+            )
         if r.activity:
             lines += heading(tr("backward.activity"), width)
-            lines += activity_lines(r.activity, tr, width)
+            lines += self.part(
+                "activity", (r.activity,), lambda: activity_lines(r.activity, tr, width)
+            )
         if r.symmetry is not None:
             lines += heading(tr("backward.symmetry"), width)
             lines += symmetry_lines(r.symmetry, tr, width)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from tutor.course.steps.step import OptimizerStepStep, StepResult
 from tutor.course.steps.train import LR_LADDER, ladder_step
 from tutor.ui.views.base import StepView
 from tutor.ui.widgets.gradients import heading, num
+from tutor.ui.widgets.grid import Cell, grid
 from tutor.ui.widgets.pixels import Line, render_lines, text_line
 from tutor.ui.widgets.strips import StripView
 
@@ -51,6 +51,7 @@ class OptimizerStepView(StepView):
         self.steps: int | None = None
         """Steps to take on a fresh lab (None: the step's own number)."""
         self.result: StepResult | None = None
+        self._why: tuple[Any, list[Line]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="step-status", classes="view-status")
@@ -121,41 +122,49 @@ class OptimizerStepView(StepView):
         else:
             lines += self.comparison_lines(latest, width)
             lines += self.history_lines(width)
-        lines += heading(tr("step.why"), width)
-        why = {
-            "sgd": "step.why.sgd",
-            "momentum": "step.why.momentum",
-            "adam": "step.why.adam",
-        }
-        text = Text()
-        for k in r.kinds:
-            text.append(f"{self.names()[k]}: ", style="bold")
-            text.append(tr(why[k]) + "\n")
-        lines += render_lines(text, width)
+        lines += self.why_lines(width)
         self.query_one("#step-status", Static).display = False
         self.query_one("#step-lines", StripView).set_lines(lines)
+
+    def why_lines(self, width: int) -> list[Line]:
+        """Why each optimizer moves as it does: wrapped once per width and language."""
+        assert self.result is not None
+        key = (width, self.lang, self.result.kinds)
+        if self._why is None or self._why[0] != key:
+            why = {
+                "sgd": "step.why.sgd",
+                "momentum": "step.why.momentum",
+                "adam": "step.why.adam",
+            }
+            text = Text()
+            for k in self.result.kinds:
+                text.append(f"{self.names()[k]}: ", style="bold")
+                text.append(self.tr(why[k]) + "\n")
+            self._why = (key, heading(self.tr("step.why"), width) + render_lines(text, width))
+        return self._why[1]
 
     def comparison_lines(self, latest: Any, width: int) -> list[Line]:
         """The loss before and after, and each chosen weight through the step."""
         tr, names = self.tr, self.names()
         results = list(latest.results)
-        table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-        table.add_column(tr("step.col.quantity"))
-        for res in results:
-            table.add_column(names[res.kind], justify="right")
-        table.add_row(
-            Text(tr("step.loss_before", t=latest.step), style="bold"),
-            *(f"{res.loss_before:.4f}" for res in results),
+        table: list[list[Cell]] = [[tr("step.col.quantity"), *(names[r.kind] for r in results)]]
+        table.append(
+            [
+                Text(tr("step.loss_before", t=latest.step), style="bold"),
+                *(f"{res.loss_before:.4f}" for res in results),
+            ]
         )
-        table.add_row(
-            Text(tr("step.loss_after"), style="bold"),
-            *(
-                Text(
-                    f"{res.loss_after:.4f}",
-                    style="green" if res.loss_after < res.loss_before else "red",
-                )
-                for res in results
-            ),
+        table.append(
+            [
+                Text(tr("step.loss_after"), style="bold"),
+                *(
+                    Text(
+                        f"{res.loss_after:.4f}",
+                        style="green" if res.loss_after < res.loss_before else "red",
+                    )
+                    for res in results
+                ),
+            ]
         )
         adam = next((res for res in results if res.kind == "adam"), None)
         rows: list[tuple[str, str]] = [
@@ -176,17 +185,15 @@ class OptimizerStepView(StepView):
         ]
         for i, weight in enumerate(results[0].weights):
             index = ", ".join(map(str, weight.index))
-            table.add_row("")
-            table.add_row(Text(f"{weight.name}[{index}]", style="bold cyan"))
+            table.append([""])
+            table.append([Text(f"{weight.name}[{index}]", style="bold cyan")])
             for label, field in rows:
                 cells = [num(getattr(res.weights[i], field), 5) for res in results]
-                table.add_row(label, *cells)
-        table.add_row("")
-        table.add_row(
-            tr("step.diff"),
-            *(f"{res.max_abs_diff:.1e}" for res in results),
-        )
-        return heading(tr("step.table"), width) + render_lines(table, width)
+                table.append([label, *cells])
+        table.append([""])
+        table.append([tr("step.diff"), *(f"{res.max_abs_diff:.1e}" for res in results)])
+        right = (False, *(True for _ in results))
+        return heading(tr("step.table"), width) + grid(table, width, right=right)
 
     def history_lines(self, width: int) -> list[Line]:
         """Each optimizer's loss on the batch after every step so far."""

@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Text
 
 from tutor.text import shape_text
+from tutor.ui.widgets.grid import Cell, grid
 from tutor.ui.widgets.pixels import Line, heatmap_lines, render_lines, text_line, tile
 
 Tr = Callable[..., str]
@@ -38,24 +38,29 @@ def heading(text: str, width: int) -> list[Line]:
 
 def param_table(summary: Any, tr: Tr, width: int) -> list[Line]:
     """Every parameter: its shape beside its gradient's shape, and both norms."""
-    table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-    table.add_column(tr("backward.col.param"))
-    table.add_column(tr("backward.col.weight"), justify="right")
-    table.add_column(tr("backward.col.grad"), justify="right")
-    table.add_column("‖w‖", justify="right")
-    table.add_column("‖grad‖", justify="right")
-    table.add_column("‖grad‖/‖w‖", justify="right")
+    rows: list[list[Cell]] = [
+        [
+            tr("backward.col.param"),
+            tr("backward.col.weight"),
+            tr("backward.col.grad"),
+            "‖w‖",
+            "‖grad‖",
+            "‖grad‖/‖w‖",
+        ]
+    ]
     for p in summary.params:
         same = p.grad_shape == p.shape
-        table.add_row(
-            p.name,
-            shape_text(p.shape),
-            Text(shape_text(p.grad_shape) if p.grad_shape else "—", style="" if same else "red"),
-            f"{p.weight_norm:.4g}",
-            f"{p.grad_norm:.4g}" if p.grad_norm is not None else "—",
-            f"{p.ratio:.3g}" if p.ratio is not None else "—",
+        rows.append(
+            [
+                p.name,
+                shape_text(p.shape),
+                Text(shape_text(p.grad_shape) if p.grad_shape else "—", "" if same else "red"),
+                f"{p.weight_norm:.4g}",
+                f"{p.grad_norm:.4g}" if p.grad_norm is not None else "—",
+                f"{p.ratio:.3g}" if p.ratio is not None else "—",
+            ]
         )
-    return render_lines(table, width)
+    return grid(rows, width, right=(False, True, True, True, True, True))
 
 
 def norm_bars(summary: Any, selected: str | None, width: int) -> list[Line]:
@@ -145,67 +150,71 @@ def chain_lines(chain: Any, tr: Tr, width: int) -> list[Line]:
         ("∂a/∂z", num(c.da_dz), f"{c.formula}  (autograd {num(c.da_dz_autograd)})"),
         ("∂L/∂z = ∂L/∂a · ∂a/∂z", num(c.dl_dz), f"(autograd {num(c.dl_dz_autograd)})"),
     ]
-    label_w = max(len(r[0]) for r in rows)
-    for label, value, note in rows:
-        text.append(f"  {label:<{label_w}} = ", style="cyan")
-        text.append(f"{value:>11}")
-        text.append(f"  {note}\n", style="dim")
-    lines = render_lines(text, width)
-    table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-    for title in ("j", "x_j = ∂z/∂w_j", "w_j", "∂L/∂z · x_j", "Σ_b", "weight.grad"):
-        table.add_column(title, justify="right")
+    lines = [text_line(line, width) for line in text.split("\n") if line.plain]
+    equations = [
+        [Text(label, style="cyan"), "=", value, Text(note, style="dim")]
+        for label, value, note in rows
+    ]
+    lines += grid(equations, width, right=(False, False, True, False), header=False, indent=2)
+    table: list[list[Cell]] = [["j", "x_j = ∂z/∂w_j", "w_j", "∂L/∂z · x_j", "Σ_b", "weight.grad"]]
     for j, x, w, term, total, auto in zip(
         c.inputs, c.x, c.w, c.sample_dl_dw, c.dl_dw, c.dl_dw_autograd, strict=True
     ):
-        table.add_row(str(j), num(x), num(w), num(term), num(total), num(auto))
+        table.append([str(j), num(x), num(w), num(term), num(total), num(auto)])
     lines += render_lines(Text(tr("backward.chain.table"), style="dim"), width)
-    lines += render_lines(table, width)
-    tail = Text()
+    lines += grid(table, width, right=(True,) * 6)
     auto_b = num(c.dl_db_autograd) if c.dl_db_autograd is not None else "—"
-    tail.append(tr("backward.chain.bias", hand=num(c.dl_db), auto=auto_b) + "\n")
+    lines.append(text_line(tr("backward.chain.bias", hand=num(c.dl_db), auto=auto_b), width))
     ok = c.max_abs_diff < 1e-5
-    tail.append(
-        ("✔ " if ok else "✘ ") + tr("backward.chain.diff", diff=f"{c.max_abs_diff:.1e}"),
-        style="green" if ok else "red",
-    )
-    return lines + render_lines(tail, width)
+    diff = ("✔ " if ok else "✘ ") + tr("backward.chain.diff", diff=f"{c.max_abs_diff:.1e}")
+    lines.append(text_line(Text(diff, style="green" if ok else "red"), width))
+    return lines
 
 
 def zero_grad_lines(demo: Any, tr: Tr, width: int) -> list[Line]:
     """Batch 1's gradient, batch 2's added without zero_grad(), and batch 2's alone."""
-    table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-    table.add_column(demo.param)
-    table.add_column(tr("backward.zero.first"), justify="right")
-    table.add_column(tr("backward.zero.acc"), justify="right")
-    table.add_column(tr("backward.zero.after"), justify="right")
+    rows: list[list[Cell]] = [
+        [
+            demo.param,
+            tr("backward.zero.first"),
+            tr("backward.zero.acc"),
+            tr("backward.zero.after"),
+        ]
+    ]
     for entry, g1, acc, g2 in zip(
         demo.entries, demo.first, demo.accumulated, demo.after_zero, strict=True
     ):
-        table.add_row(f"[{', '.join(map(str, entry))}]", num(g1), num(acc), num(g2))
-    table.add_row(
-        "‖·‖",
-        f"{demo.first_norm:.4g}",
-        f"{demo.accumulated_norm:.4g}",
-        f"{demo.after_zero_norm:.4g}",
+        rows.append([f"[{', '.join(map(str, entry))}]", num(g1), num(acc), num(g2)])
+    rows.append(
+        [
+            "‖·‖",
+            f"{demo.first_norm:.4g}",
+            f"{demo.accumulated_norm:.4g}",
+            f"{demo.after_zero_norm:.4g}",
+        ]
     )
     note = tr("backward.zero.same" if demo.same_batch else "backward.zero.sum")
     check = tr("backward.zero.check", error=f"{demo.sum_error:.1e}")
-    return render_lines(table, width) + render_lines(Text(f"{note}\n{check}", style="dim"), width)
+    lines = grid(rows, width, right=(False, True, True, True))
+    return lines + render_lines(Text(f"{note}\n{check}", style="dim"), width)
 
 
 def activity_lines(activity: Sequence[Any], tr: Tr, width: int) -> list[Line]:
     """Each activation layer on this batch: how many outputs are 0 or saturated."""
-    table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
-    table.add_column(tr("backward.act.layer"))
-    table.add_column(tr("backward.act.mean"), justify="right")
-    table.add_column(tr("backward.act.std"), justify="right")
-    table.add_column(tr("backward.act.zeros"), justify="right")
-    table.add_column(tr("backward.act.saturated"), justify="right")
+    rows: list[list[Cell]] = [
+        [
+            tr("backward.act.layer"),
+            tr("backward.act.mean"),
+            tr("backward.act.std"),
+            tr("backward.act.zeros"),
+            tr("backward.act.saturated"),
+        ]
+    ]
     for a in activity:
         zeros = f"{a.zero_fraction:.1%}" if a.zero_fraction is not None else "—"
         sat = f"{a.saturated_fraction:.1%}" if a.saturated_fraction is not None else "—"
-        table.add_row(f"{a.path} {a.type}", f"{a.mean:.3g}", f"{a.std:.3g}", zeros, sat)
-    return render_lines(table, width)
+        rows.append([f"{a.path} {a.type}", f"{a.mean:.3g}", f"{a.std:.3g}", zeros, sat])
+    return grid(rows, width, right=(False, True, True, True, True))
 
 
 def symmetry_lines(report: Any, tr: Tr, width: int) -> list[Line]:
