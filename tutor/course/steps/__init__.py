@@ -55,8 +55,8 @@ def step_code(lesson_file: LessonFile, index: int) -> str | None:
     lesson = lesson_file.lesson
     if lesson is None:
         return None
-    step = lesson.steps[index]
-    kind = KINDS[step.kind]
+    chosen = lesson.steps[index]  # not `step`: that is the optimizer-step kind's module
+    kind = KINDS[chosen.kind]
     if kind.code is None:
         return None
-    return kind.code(step, CodeContext(lesson_file, index))
+    return kind.code(chosen, CodeContext(lesson_file, index))
