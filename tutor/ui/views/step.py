@@ -51,16 +51,24 @@ class OptimizerStepView(StepView):
         self.steps: int | None = None
         """Steps to take on a fresh lab (None: the step's own number)."""
         self.result: StepResult | None = None
+        self.pending = True
+        """A fresh lab is being made (new lr or batch): s and r wait for it, or they
+        would step the old one and the change would be lost."""
         self._why: tuple[Any, list[Line]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="step-status", classes="view-status")
         yield StripView(id="step-lines")
 
+    def recompute(self) -> None:
+        self.pending = True
+        super().recompute()
+
     def compute(self) -> StepResult:
         return kind.compute(self.work_context(), self.batch, self.lr, self.adam_lr, self.steps)
 
     def show(self, result: StepResult) -> None:
+        self.pending = False
         self.result = result
         self.draw()
 
@@ -213,13 +221,13 @@ class OptimizerStepView(StepView):
 
     def action_advance(self) -> None:
         result = self.result
-        if result is None:
+        if result is None or self.pending:
             return
         self.in_thread(lambda: kind.advance(result), "view", "step.advance")
 
     def action_reset(self) -> None:
         result = self.result
-        if result is None:
+        if result is None or self.pending:
             return
         self.in_thread(lambda: kind.reset(result), "view", "step.reset")
 
