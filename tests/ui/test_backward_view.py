@@ -56,7 +56,9 @@ async def test_loss_gradient_norms_and_chain_rule_match_autograd(app):
         text = screen_flat(app)
         assert f"loss = {loss:.4f}" in text
         w, g = ref.fc1.weight, ref.fc1.weight.grad
-        row = f"fc1.weight (100, 784) (100, 784) {float(w.detach().norm()):.4g} {float(g.norm()):.4g}"
+        row = (
+            f"fc1.weight (100, 784) (100, 784) {float(w.detach().norm()):.4g} {float(g.norm()):.4g}"
+        )
         assert row in text
         # The chain rule of unit 3 of fc1: its bias gradient by hand and autograd's.
         assert "unit 3 of fc1, then ReLU; sample 0 of the batch of 16" in text
