@@ -20,7 +20,7 @@ from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, S
 from tutor.course.steps.batches import (
     WEIGHT_LAYERS,
     BatchStep,
-    batch_code,
+    batch_script,
     check_batch_step,
     check_layer,
     check_sample,
@@ -29,6 +29,7 @@ from tutor.course.steps.batches import (
     weight_layers,
 )
 from tutor.course.steps.claims import ViewClaim, ViewVerdict, check_claims, judge_claims
+from tutor.engine.script import Script
 from tutor.errors import TutorError
 
 #: Units whose gradient pictures are drawn at once (the chosen one among them).
@@ -206,25 +207,24 @@ _LOSS_CODE = {
 }
 
 
-def code(step: BackwardStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: BackwardStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
     layers = weight_layers(spec)
     layer = step.layer if step.layer in layers else (layers[0] if layers else None)
-    data = batch_code(ctx.dataset(step), step.batch_size, second=True, skip=step.batch)
-    lines = [model_code(spec).rstrip("\n"), "", *data]
+    data = batch_script(
+        ctx.dataset(step), step.split, step.batch_size, second=True, skip=step.batch
+    )
+    lines: list[str] = []
     if step.init in _INIT_CODE:
-        lines += ["", *_INIT_CODE[step.init]]
+        lines += [*_INIT_CODE[step.init], ""]
     mode = (
         "model.train()  # as in training: dropout on, BatchNorm on the batch's statistics"
         if step.train_mode
         else "model.eval()  # dropout off, BatchNorm on its running statistics"
     )
     lines += [
-        "",
         mode,
         f"loss_fn = {_LOSS_CODE[step.loss]}",
         "loss = loss_fn(model(inputs), targets)",
@@ -247,7 +247,8 @@ def code(step: BackwardStep, ctx: CodeContext) -> str | None:
             "g2 = w.grad.clone()",
             "print(torch.allclose(summed, g1 + g2))  # True",
         ]
-    return "\n".join(lines) + "\n"
+    own = Script(imports=["import torch", "from torch import nn"], body=["\n".join(lines)])
+    return spec.code() + data + own
 
 
 # --------------------------------------------------------------------------- compute

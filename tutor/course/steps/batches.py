@@ -17,6 +17,7 @@ from tutor.course.schema import StepBase
 
 if TYPE_CHECKING:
     from tutor.course.steps.base import CheckContext, ComputeContext
+    from tutor.engine.script import Script
     from tutor.engine.spec import ModelSpec
 
 #: Layer types with a weight that a view can pick (heatmaps, chosen weights).
@@ -159,26 +160,17 @@ def check_sample(step: BatchStep, ctx: CheckContext, sample: int) -> None:
         )
 
 
-def batch_code(
-    dataset: str | None, batch_size: int, second: bool = False, skip: int = 0
-) -> list[str]:
-    """Notebook lines that load the data and take a minibatch (and the next one)."""
-    from tutor.engine.codegen import torchvision_class
+def batch_script(
+    dataset: str | None, split: str, batch_size: int, second: bool = False, skip: int = 0
+) -> Script:
+    """The lesson's data as the app splits and normalizes it
+    (:func:`tutor.engine.codegen_data.data_script`), then the minibatch the view shows
+    (and the next one): an unshuffled DataLoader over the step's split."""
+    from tutor.engine.codegen_data import data_script
+    from tutor.engine.script import Script
 
-    tv = torchvision_class(dataset)
-    lines = ["from torch.utils.data import DataLoader"]
-    if tv:
-        lines += [
-            "from torchvision import datasets",
-            "from torchvision.transforms import ToTensor",
-            "",
-            f'train_data = datasets.{tv}(root="data", train=True, download=True, '
-            "transform=ToTensor())",
-        ]
-    else:
-        lines += ["", "train_data = ...  # a Dataset of (input, target) pairs"]
-    lines += [
-        f"loader = DataLoader(train_data, batch_size={batch_size})",
+    lines = [
+        f"loader = DataLoader({split}_data, batch_size={batch_size})  # in order, as the view",
         "batches = iter(loader)",
     ]
     if skip:
@@ -187,7 +179,8 @@ def batch_code(
     lines.append("inputs, targets = next(batches)  # one minibatch")
     if second:
         lines.append("inputs2, targets2 = next(batches)  # the next one")
-    return lines
+    batch = Script(imports=["from torch.utils.data import DataLoader"], body=["\n".join(lines)])
+    return data_script(dataset) + batch
 
 
 def fraction(value: float) -> bool:

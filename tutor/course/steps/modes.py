@@ -19,7 +19,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
-from tutor.course.steps.batches import DataStep, batch_code, check_batch_step, minibatch
+from tutor.course.steps.batches import DataStep, batch_script, check_batch_step, minibatch
+from tutor.engine.script import Script
 
 
 class ModesStep(DataStep):
@@ -47,17 +48,11 @@ def check(step: ModesStep, ctx: CheckContext) -> None:
     check_batch_step(step, ctx)
 
 
-def code(step: ModesStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: ModesStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
     lines = [
-        model_code(spec).rstrip("\n"),
-        "",
-        *batch_code(ctx.dataset(step), step.batch_size, skip=step.batch),
-        "",
         "model.train()  # dropout on: a new random mask at every call",
         "with torch.no_grad():",
         "    a, b = model(inputs), model(inputs)",
@@ -75,7 +70,9 @@ def code(step: ModesStep, ctx: CodeContext) -> str | None:
         "print(quiet.requires_grad, quiet.grad_fn)  # False None",
         "model.train()  # back to training mode before the next optimizer steps",
     ]
-    return "\n".join(lines) + "\n"
+    data = batch_script(ctx.dataset(step), step.split, step.batch_size, skip=step.batch)
+    own = Script(imports=["import torch"], body=["\n".join(lines)])
+    return spec.code() + data + own
 
 
 def compute(ctx: ComputeContext, batch: int | None = None, seed: int | None = None) -> ModesResult:

@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.course.steps.batches import (
     BatchStep,
-    batch_code,
+    batch_script,
     check_batch_step,
     lesson_model,
     minibatch,
     param_shapes,
 )
 from tutor.course.steps.claims import ViewClaim, ViewVerdict, check_claims, judge_claims
+from tutor.engine.script import Script
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -146,9 +147,7 @@ def check(step: OptimizerStepStep, ctx: CheckContext) -> None:
             )
 
 
-def code(step: OptimizerStepStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: OptimizerStepStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
@@ -167,10 +166,6 @@ def code(step: OptimizerStepStep, ctx: CodeContext) -> str | None:
     }
     loss = {"cross_entropy": "CrossEntropyLoss", "nll": "NLLLoss", "mse": "MSELoss"}[step.loss]
     lines = [
-        model_code(spec).rstrip("\n"),
-        "import copy",
-        "",
-        *batch_code(ctx.dataset(step), step.batch_size, skip=step.batch),
         f"loss_fn = nn.{loss}()",
         "",
         "for title, make in [",
@@ -193,7 +188,11 @@ def code(step: OptimizerStepStep, ctx: CodeContext) -> str | None:
         'loss {loss.item():.4f} -> {new_loss:.4f}")',
         "    print(optimizer.state[w].keys())  # momentum_buffer, or exp_avg and exp_avg_sq",
     ]
-    return "\n".join(lines) + "\n"
+    data = batch_script(ctx.dataset(step), step.split, step.batch_size, skip=step.batch)
+    own = Script(
+        imports=["import copy", "import torch", "from torch import nn"], body=["\n".join(lines)]
+    )
+    return spec.code() + data + own
 
 
 def compute(

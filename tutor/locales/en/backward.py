@@ -63,7 +63,7 @@ STRINGS: dict[str, str] = {
     "claim.units_identical": "the units stay identical",
     "kind.step": "Optimizer step",
     "key.take_step": "Step",
-    "key.reset": "Reset",
+    "key.step_reset": "Reset weights",
     "key.adam_lr_up": "Adam lr up",
     "key.adam_lr_down": "Adam lr down",
     "step.name.sgd": "SGD",

@@ -63,7 +63,7 @@ STRINGS: dict[str, str] = {
     "claim.units_identical": "유닛들이 끝까지 똑같다",
     "kind.step": "옵티마이저 스텝",
     "key.take_step": "스텝",
-    "key.reset": "처음으로",
+    "key.step_reset": "가중치 되돌리기",
     "key.adam_lr_up": "Adam 학습률 ↑",
     "key.adam_lr_down": "Adam 학습률 ↓",
     "step.name.sgd": "SGD",

@@ -147,6 +147,7 @@ class BackwardView(StepView):
         for verdict in r.verdicts:
             style = {True: "green", False: "red", None: "yellow"}[verdict.held]
             lines += render_lines(Text(verdict.line(self.lang), style=style), width)
+        lines += heading(tr("backward.params"), width)
         lines += self.part("params", (r.summary,), lambda: param_table(r.summary, tr, width))
         lines += heading(tr("backward.norms"), width)
         lines += norm_bars(r.summary, r.layer, width)

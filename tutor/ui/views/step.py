@@ -32,7 +32,7 @@ class OptimizerStepView(StepView):
 
     BINDINGS = [
         Binding("s", "advance", "key.take_step"),
-        Binding("r", "reset", "key.reset"),
+        Binding("r", "reset", "key.step_reset"),
         Binding("l", "lr(1)", "key.lr_up"),
         Binding("L", "lr(-1)", "key.lr_down"),
         Binding("a", "adam_lr(1)", "key.adam_lr_up", show=False),
