@@ -93,7 +93,8 @@ def gradient_maps(maps: Any, first: int, unit: int, tr: Tr, width: int) -> list[
         "filters": "backward.maps.filters",
         "matrix": "backward.maps.matrix",
     }[maps.kind]
-    head = tr(key, layer=maps.layer, shape=shape_text(maps.grad_shape))
+    # the tensor's name is code, the same in every language: a value, not catalog text
+    head = tr(key, grad=f"{maps.layer}.weight.grad", shape=shape_text(maps.grad_shape))
     lines = [text_line(Text(head, style="dim"), width)]
     lines.append(text_line(Text(tr("backward.maps.scale", scale=scale), style="dim"), width))
     if maps.kind == "matrix":
