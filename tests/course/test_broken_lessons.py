@@ -16,7 +16,7 @@ EXPECTED = {
         "6:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
     ),
     "02-unknown-step-kind.yaml": (
-        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code, sandbox"
+        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, backward, step, modes, train, plot, quiz, code, sandbox"
     ),
     "03-unknown-step-field.yaml": (
         "5:5: error: unknown field 'bdy' (did you mean 'body'?); allowed here: id, title, text, expect, body, include"
@@ -97,7 +97,7 @@ EXPECTED = {
         "8:11: error: the particle '는' is cut from its word by '** ': put the emphasis around the word and its particle, or end the emphasis before a parenthesis"
     ),
     "33-unknown-outcome.yaml": (
-        "10:14: error: unknown outcome 'diverge' (did you mean 'diverges'?); outcomes: diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, accuracy_at_least, accuracy_below, train_val_gap_at_least"
+        "10:14: error: unknown outcome 'diverge' (did you mean 'diverges'?); outcomes: diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, accuracy_at_least, accuracy_below, train_val_gap_at_least, train_val_gap_below, val_loss_rise_below"
     ),
     "34-sandbox-unknown-goal.yaml": (
         "7:7: error: unknown field 'output' (did you mean 'output_shape'?); allowed here: output_shape, params, params_at_most, params_at_least, fits, layer"
@@ -107,6 +107,42 @@ EXPECTED = {
     ),
     "36-sandbox-solution-misses-goal.yaml": (
         "8:15: error: the solution does not meet the goal 'fc1 has at most 5,000 parameters' (it has 7,850)"
+    ),
+    "140-backward-layer-without-weight.yaml": (
+        "9:12: error: model 'mlp' has no weight in layer '2'; layers with weights: fc1, fc2"
+    ),
+    "141-backward-unit-out-of-range.yaml": (
+        "10:11: error: fc1 has 100 units (0 to 99): there is no unit 100"
+    ),
+    "142-backward-sample-outside-batch.yaml": (
+        "10:13: error: sample 16 is not in a batch of 16 (0 to 15)"
+    ),
+    "143-backward-unknown-outcome.yaml": (
+        "9:14: error: unknown outcome 'grad_ratio' (did you mean 'grad_ratio_below'?); outcomes here: grad_ratio_below, saturated_at_least, grad_zero, units_stay_identical"
+    ),
+    "144-backward-grad-zero-unknown-param.yaml": (
+        "10:26: error: model 'mlp' has no parameter 'fc3.weight' (did you mean 'fc2.weight'?)"
+    ),
+    "145-backward-symmetry-needs-zeros.yaml": (
+        "9:14: error: units_stay_identical is shown for init: zeros only: add init: zeros"
+    ),
+    "146-step-unknown-param.yaml": (
+        "10:17: error: model 'mlp' has no parameter 'fc1.wieght' (did you mean 'fc1.weight'?); its parameters: fc1.weight, fc1.bias, fc2.weight, fc2.bias"
+    ),
+    "147-step-index-outside.yaml": (
+        "10:36: error: fc1.weight has shape (100, 784): [100, 0] is not a position in it (give 2 indices, each from 0 to the size − 1)"
+    ),
+    "148-step-claim-about-hidden-optimizer.yaml": (
+        "10:14: error: loss_falls names 'adam', which this step does not show; its optimizers: sgd"
+    ),
+    "149-step-unknown-optimizer.yaml": (
+        "9:23: error: '1' must be 'sgd', 'momentum' or 'adam', not 'rmsprop'"
+    ),
+    "150-modes-batch-of-one.yaml": (
+        "9:17: error: 'batch_size': input should be greater than or equal to 2, got 1"
+    ),
+    "151-backward-unknown-init.yaml": (
+        "9:11: error: 'init' must be 'default', 'zeros' or 'large', not 'ones'"
     ),
 }
 

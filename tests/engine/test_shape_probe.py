@@ -83,3 +83,10 @@ def test_checking_the_bundled_lessons_imports_no_compiler_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_batchnorm_takes_a_batch_of_one():
+    """The facts' dry run uses batch 1: BatchNorm in train mode would refuse it."""
+    with torch.device("meta"):
+        layer = nn.BatchNorm1d(32)
+    assert output_shape(layer, (1, 32)) == (1, 32)

@@ -28,7 +28,9 @@ def _claims() -> list[tuple[Path, int, str]]:
         lesson = load_lesson(path).lesson
         assert lesson is not None
         for i, step in enumerate(lesson.steps):
-            has_claims = getattr(step, "outcome", None) or (
+            # Claims on a run (train, plot); the backward and step views' own claims
+            # are checked in tests/lessons/test_view_claims.py.
+            has_claims = (step.kind == "train" and step.outcome) or (
                 step.kind == "plot" and (step.compare or any(fit.outcome for fit in step.fits))
             )
             if has_claims:

@@ -39,6 +39,7 @@ from tutor.engine.gradients import (
     gradient_summary,
     param_name,
     resolve_loss,
+    unravel,
     working_copy,
 )
 from tutor.engine.images import Heatmap, tensor_maps
@@ -270,8 +271,11 @@ class BackwardPass:
         names = self.layer_names()
         return names[0] if names else None
 
-    def maps(self, layer: str | None = None, count: int = MAX_MAPS) -> GradientMaps | None:
-        """``layer``'s weight gradient as heatmaps (None when it has no weight)."""
+    def maps(
+        self, layer: str | None = None, count: int = MAX_MAPS, first: int = 0
+    ) -> GradientMaps | None:
+        """``layer``'s weight gradient as heatmaps (None when it has no weight): units
+        (or filters) ``first`` to ``first + count − 1``, on one shared scale."""
         layer = layer if layer is not None else self.default_layer()
         if layer is None:
             return None
@@ -281,16 +285,14 @@ class BackwardPass:
             return None
         shape = tuple(grad.shape)
         image = self._input_shape
-        if (
-            isinstance(module, nn.Linear)
-            and len(image) >= 2
-            and module.in_features == math.prod(image)
-        ):
+        features = math.prod(image) if len(image) >= 2 else -1  # an image, not a vector
+        if isinstance(module, nn.Linear) and module.in_features == features:
             from tutor.engine.forward import unit_maps
 
             # (out, C*H*W): each unit's gradients laid out as the picture it looks at
-            return GradientMaps(layer, "units", shape, tuple(unit_maps(grad, image, count)))
-        maps = tensor_maps(grad, filters=count)
+            window = grad[first : first + count]
+            return GradientMaps(layer, "units", shape, tuple(unit_maps(window, image, count)))
+        maps = tensor_maps(grad[first:] if grad.dim() == 4 else grad, filters=count)
         kind = "filters" if grad.dim() == 4 else "matrix"
         return GradientMaps(layer, kind, shape, tuple(maps)) if maps else None
 
@@ -355,10 +357,9 @@ class BackwardPass:
                 raise BackwardError(
                     key="step.bad_index", param=param, index=tuple(entry), shape=tuple(p.shape)
                 )
-        if entries is None:
-            # the entries with the largest gradient: numbers worth looking at
+        if entries is None:  # the entries with the largest gradient: worth looking at
             top = first.abs().flatten().topk(min(DEMO_ENTRIES, first.numel())).indices
-            entries = [tuple(int(v) for v in torch.unravel_index(i, p.shape)) for i in top]
+            entries = [unravel(int(i), p.shape) for i in top]
         picked = torch.stack([torch.stack([t[e] for e in entries]) for t in (first, acc, after)])
         norms = torch.stack([torch.linalg.vector_norm(t.float()) for t in (first, acc, after)])
         error = (acc - (first + after)).abs().max()

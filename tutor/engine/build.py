@@ -16,6 +16,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from tutor.engine.rng import forked
 from tutor.engine.shape_probe import output_shape
 from tutor.engine.spec import LayerSpec, ModelSpec, SpecError, SpecIssue
 from tutor.text import shape_text
@@ -297,7 +298,7 @@ def build_model(
     if seed is None:
         layers = [make_layer(layer) for layer in spec.layers]
     else:
-        with torch.random.fork_rng(devices=[]):
+        with forked():
             torch.manual_seed(seed)
             layers = [make_layer(layer) for layer in spec.layers]
     model = nn.Sequential(OrderedDict(zip(spec.child_names(), layers, strict=True)))

@@ -21,6 +21,7 @@ import torch.nn as nn
 
 from tutor.engine.device import DeviceInfo
 from tutor.engine.inputs import InputSpec, ModelInputs
+from tutor.engine.rng import forked
 from tutor.engine.trace import LayerRecord, Trace, trace
 from tutor.errors import TutorError
 from tutor.locales import Joined, Phrase
@@ -268,7 +269,7 @@ def torchvision_model(name: str, seed: int | None = 0) -> tuple[nn.Module, tuple
     if seed is None:
         model = tvm.get_model(name, **kwargs)
     else:
-        with torch.random.fork_rng(devices=[]):
+        with forked():
             torch.manual_seed(seed)
             model = tvm.get_model(name, **kwargs)
     return model, torchvision_input(name)

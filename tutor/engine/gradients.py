@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.metrics import loss_function
+from tutor.engine.rng import forked
 from tutor.errors import TutorError
 
 
@@ -110,7 +111,7 @@ def fixed_randomness(seed: int, device: torch.device | None = None) -> Iterator[
     """
     cuda = device is not None and device.type == "cuda"
     index = (device.index if device.index is not None else 0) if cuda and device else 0
-    with torch.random.fork_rng(devices=[index] if cuda else []):
+    with forked([index] if cuda else []):
         # Not torch.manual_seed: it also seeds every backend not yet started (XPU, MTIA
         # ...), recording a stack trace for each, about 1 ms per call.
         torch.default_generator.manual_seed(seed)
@@ -210,6 +211,16 @@ def batch_gradients(
     return gradient_summary(model, number, int(x.shape[0]))
 
 
+def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    """The position of entry ``flat`` of a flattened tensor of ``shape``, in plain Python:
+    ``torch.unravel_index`` imports sympy on first use (seconds, 150 MB)."""
+    position = []
+    for size in reversed(tuple(shape)):
+        flat, rest = divmod(flat, size)
+        position.append(rest)
+    return tuple(reversed(position))
+
+
 def param_name(layer: str, kind: str) -> str:
     return f"{layer}.{kind}" if layer else kind
 
@@ -261,7 +272,7 @@ def seeded_backward(
     model stays in train mode, as a freshly built module is (dropout active, BatchNorm
     on batch statistics); the caller's random numbers are left as they were.
     """
-    with torch.random.fork_rng(devices=[]):
+    with forked():
         torch.manual_seed(seed)
         model = build()
         x = torch.randn(batch_size, *input_shape)  # (N, *input) drawn right after the weights

@@ -33,7 +33,13 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
-from tutor.engine.gradients import check_batch, fixed_randomness, resolve_loss, working_copy
+from tutor.engine.gradients import (
+    check_batch,
+    fixed_randomness,
+    resolve_loss,
+    unravel,
+    working_copy,
+)
 from tutor.errors import TutorError
 
 KINDS = ("sgd", "momentum", "adam")
@@ -276,9 +282,7 @@ class OptimizerLab:
             if p.grad is None or p.dim() < 2 or len(chosen) >= DEFAULT_WEIGHTS:
                 continue
             flat = int(p.grad.abs().argmax())
-            chosen.append(
-                (name, tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), p.shape)))
-            )
+            chosen.append((name, unravel(flat, p.shape)))
         probe.zero_grad(set_to_none=True)
         return tuple(chosen)
 

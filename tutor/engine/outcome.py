@@ -82,6 +82,20 @@ def _gap_at_least(result: TrainResult, value: float) -> bool | None:
     return last.train_accuracy - last.val_accuracy >= value
 
 
+def _gap_below(result: TrainResult, value: float) -> bool | None:
+    last = _last(result)
+    if last is None or last.train_accuracy is None or last.val_accuracy is None:
+        return None
+    return last.train_accuracy - last.val_accuracy < value
+
+
+def _val_rise_below(result: TrainResult, value: float) -> bool | None:
+    losses = [e.val_loss for e in result.history if e.val_loss is not None]
+    if not losses:
+        return None
+    return losses[-1] - min(losses) < value  # how far it climbed back from its lowest
+
+
 CLAIMS: dict[str, Claim] = {
     "diverges": Claim(bool, _diverges),
     "loss_falls": Claim(bool, _loss_falls),
@@ -90,6 +104,8 @@ CLAIMS: dict[str, Claim] = {
     "accuracy_at_least": Claim(float, _accuracy_at_least),
     "accuracy_below": Claim(float, _accuracy_below),
     "train_val_gap_at_least": Claim(float, _gap_at_least),
+    "train_val_gap_below": Claim(float, _gap_below),
+    "val_loss_rise_below": Claim(float, _val_rise_below),
 }
 """Every statement a lesson can make about a run (``outcome:`` on a train step)."""
 

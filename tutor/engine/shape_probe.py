@@ -21,6 +21,8 @@ import math
 import torch
 import torch.nn as nn
 
+from tutor.engine.rng import forked
+
 CPU_PROBE_PARAMS = 8_000_000
 """Largest parameter count probed on the CPU (32 MB of float32, freed at once)."""
 CPU_PROBE_ELEMENTS = 4_000_000
@@ -108,10 +110,13 @@ def output_shape(module: nn.Module, x_shape: tuple[int, ...]) -> tuple[int, ...]
             # What to_empty(device="cpu") does, but from shapes: empty_like on a meta
             # tensor takes the reference path (and imports sympy), torch.empty does not.
             module._apply(lambda t: torch.empty(t.shape, dtype=t.dtype))
+            # Eval mode: the shape is the same, and BatchNorm in train mode refuses a
+            # batch of one sample (the facts' dry run uses batch 1).
+            module.eval()
             # A layer such as Dropout draws random numbers in forward: the probe must not
             # move the global generator (``torch.manual_seed(S)`` then building a model
             # must give plain PyTorch's weights, and its next numbers after).
-            with torch.random.fork_rng(devices=[]):
+            with forked():
                 return tuple(module(torch.zeros(x_shape)).shape)
         with torch.device("meta"):  # tensors a layer makes inside forward stay on meta too
             module.to_empty(device="meta")

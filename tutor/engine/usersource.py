@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 
 from tutor.engine.inputs import InputSpec, parse_input
+from tutor.engine.rng import forked
 from tutor.engine.rules import ModelFacts
 from tutor.engine.script import Script
 from tutor.engine.trace import TraceError, trace
@@ -73,7 +74,7 @@ class UserSource:
             if seed is None:
                 model = self.factory(**self.args)
             else:
-                with torch.random.fork_rng(devices=[]):
+                with forked():  # the one lock around seed-and-restore (engine.rng)
                     torch.manual_seed(seed)
                     model = self.factory(**self.args)
         except Exception as error:
