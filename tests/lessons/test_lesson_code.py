@@ -71,7 +71,8 @@ def test_lesson_code_runs_and_prints_the_apps_numbers(path: Path, notebook: Path
     assert code is not None
     script = notebook / f"{lesson_file.id}.py"
     script.write_text(code, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(notebook / "site")}
+    # One thread per script: two test workers share the cores, and more threads thrash.
+    env = {**os.environ, "PYTHONPATH": str(notebook / "site"), "OMP_NUM_THREADS": "1"}
     env.pop("TUTOR_OFFLINE", None)
     run = subprocess.run(
         [sys.executable, script.name],
