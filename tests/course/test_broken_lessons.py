@@ -136,10 +136,10 @@ EXPECTED = {
         "10:14: error: loss_falls names 'adam', which this step does not show; its optimizers: sgd"
     ),
     "149-step-unknown-optimizer.yaml": (
-        "9:23: error: '1' must be 'sgd', 'momentum' or 'adam', not 'rmsprop'"
+        "9:23: error: 'optimizers[1]' must be 'sgd', 'momentum' or 'adam', not 'rmsprop'"
     ),
     "150-modes-batch-of-one.yaml": (
-        "9:17: error: 'batch_size': input should be greater than or equal to 2, got 1"
+        "9:17: error: 'batch_size' must be at least 2, not 1"
     ),
     "151-backward-unknown-init.yaml": (
         "9:11: error: 'init' must be 'default', 'zeros' or 'large', not 'ones'"
