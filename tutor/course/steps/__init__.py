@@ -8,15 +8,26 @@ write ``tutor/ui/views/<kind>.py`` (found by the kind's name), and walk it in th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tutor.course.steps import code, dissect, forward, plot, quiz, samples, softmax, text, train
+from tutor.course.steps import (
+    boundary,
+    code,
+    dissect,
+    forward,
+    plot,
+    quiz,
+    samples,
+    softmax,
+    text,
+    train,
+)
 from tutor.course.steps.base import CodeContext, StepKind
 
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
 
-_MODULES = (text, samples, dissect, forward, softmax, train, plot, quiz, code)
+_MODULES = (text, samples, dissect, forward, softmax, train, boundary, plot, quiz, code)
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
 """Every step kind by name, in the order the authoring guide lists them."""
@@ -24,8 +35,12 @@ KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODUL
 STEP_KINDS: tuple[str, ...] = tuple(KINDS)
 
 
-def step_code(lesson_file: LessonFile, index: int) -> str | None:
-    """The plain PyTorch code behind step ``index`` of a checked lesson, or None."""
+def step_code(lesson_file: LessonFile, index: int, state: Any = None) -> str | None:
+    """The plain PyTorch code behind step ``index`` of a checked lesson, or None.
+
+    ``state``: the learner's live changes as the step's view holds them
+    (:meth:`tutor.ui.views.base.StepView.code_state`); None for the step as written.
+    """
     lesson = lesson_file.lesson
     if lesson is None:
         return None
@@ -33,4 +48,4 @@ def step_code(lesson_file: LessonFile, index: int) -> str | None:
     kind = KINDS[step.kind]
     if kind.code is None:
         return None
-    return kind.code(step, CodeContext(lesson_file, index))
+    return kind.code(step, CodeContext(lesson_file, index, state))

@@ -51,25 +51,31 @@ class TrainStep(StepBase, TrainSettings):
     @field_validator("outcome")
     @classmethod
     def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        from tutor.engine.outcome import CLAIMS
-        from tutor.text import suggest
+        return check_outcome(value)
 
-        for name, expected in (value or {}).items():
-            claim = CLAIMS.get(str(name))
-            if claim is None:
-                raise ValueError(
-                    f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
-                    f"outcomes: {', '.join(CLAIMS)}"
-                )
-            if claim.kind is bool and not isinstance(expected, bool):
-                raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
-            if claim.kind is float and (
-                isinstance(expected, bool)
-                or not isinstance(expected, int | float)
-                or not 0 <= expected <= 1
-            ):
-                raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
-        return value
+
+def check_outcome(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An ``outcome:`` mapping of claims (``tutor.engine.outcome.CLAIMS``), checked: the
+    validator of every step kind that states what its run shows."""
+    from tutor.engine.outcome import CLAIMS
+    from tutor.text import suggest
+
+    for name, expected in (value or {}).items():
+        claim = CLAIMS.get(str(name))
+        if claim is None:
+            raise ValueError(
+                f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
+                f"outcomes: {', '.join(CLAIMS)}"
+            )
+        if claim.kind is bool and not isinstance(expected, bool):
+            raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
+        if claim.kind is float and (
+            isinstance(expected, bool)
+            or not isinstance(expected, int | float)
+            or not 0 <= expected <= 1
+        ):
+            raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
+    return value
 
 
 def check(step: TrainStep, ctx: CheckContext) -> None:

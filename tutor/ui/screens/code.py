@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.syntax import Syntax
 from textual import work
@@ -26,10 +26,12 @@ class CodeScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,c,q", "close", "key.close")]
 
-    def __init__(self, lesson_file: LessonFile, index: int) -> None:
+    def __init__(self, lesson_file: LessonFile, index: int, state: Any = None) -> None:
         super().__init__()
         self.lesson_file = lesson_file
         self.index = index
+        self.state = state
+        """The step view's live state (``StepView.code_state``): the code shows it."""
 
     def compose(self) -> ComposeResult:
         lang = tutor_context(self).language
@@ -44,7 +46,7 @@ class CodeScreen(ModalScreen[None]):
     def generate(self) -> str | None:
         from tutor.course.steps import step_code
 
-        return step_code(self.lesson_file, self.index)
+        return step_code(self.lesson_file, self.index, self.state)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         body = self.query_one("#code-body", Static)
