@@ -29,8 +29,9 @@ async def open_step(pilot: Any, step_id: str) -> Any:
 
 
 def drawn(view: Any) -> list[tuple[str, str]]:
-    """The map as drawn: every cell's character and colours."""
-    strips = view.query_one("#boundary-maps", StripView)._strips
+    """The maps as drawn: every cell's character and colours."""
+    strips = [*view.query_one("#boundary-map", StripView)._strips]
+    strips += view.query_one("#boundary-units", StripView)._strips
     return [(seg.text, str(seg.style)) for strip in strips for seg in strip]
 
 
@@ -203,6 +204,7 @@ async def test_every_size_draws_without_error(size: tuple[int, int]):
         await settle(pilot)
         assert view.error_message is None
         assert "입력 특성" in screen_flat(app)
-        width = view.query_one("#boundary-maps", StripView).size.width
-        assert all(strip.cell_length <= max(width, 1) + 1 for strip in view.query_one(
-            "#boundary-maps", StripView)._strips)
+        # Nothing is cut: every line fits the widget that shows it.
+        for part in ("#boundary-map", "#boundary-units"):
+            strips = view.query_one(part, StripView)
+            assert all(line.cell_length <= strips.size.width for line in strips._strips), part

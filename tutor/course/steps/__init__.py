@@ -27,7 +27,7 @@ from tutor.course.steps.base import CodeContext, StepKind
 if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
 
-_MODULES = (text, samples, dissect, forward, softmax, train, boundary, plot, quiz, code)
+_MODULES = (text, samples, dissect, forward, softmax, train, plot, quiz, code, boundary)
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
 """Every step kind by name, in the order the authoring guide lists them."""

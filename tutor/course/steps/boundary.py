@@ -154,11 +154,18 @@ def check(step: BoundaryStep, ctx: CheckContext) -> None:
         if ctx.model(step.model) is None:
             return
     name = step_dataset(step, ctx.lesson_file)
-    if name not in PLANE_SETS:
+    if name not in PLANE_SETS and step.dataset:
         ctx.problem(
-            "dataset" if step.dataset else ctx.base,
+            "dataset",
             f"a boundary step draws a 2-D set, not '{name}'{suggest(name, PLANE_SETS)}; "
             f"choose {', '.join(PLANE_SETS)}",
+        )
+        return
+    if name not in PLANE_SETS:
+        ctx.problem(
+            ctx.base,
+            f"a boundary step draws a 2-D set, and the lesson's dataset is '{name}': "
+            f"give the step its own 'dataset' ({', '.join(PLANE_SETS)})",
         )
         return
     try:

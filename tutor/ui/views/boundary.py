@@ -20,25 +20,16 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Static
+from textual.containers import Horizontal
 from textual.worker import Worker, WorkerState
 
 from tutor.course.steps import boundary as kind
-from tutor.engine.events import (
-    DeviceFellBack,
-    EpochFinished,
-    StepFinished,
-    TrainingDiverged,
-    TrainingFinished,
-    TrainingPaused,
-    TrainingResumed,
-    TrainingStopped,
-)
+from tutor.engine import events as ev
 from tutor.errors import TutorError
 from tutor.ui.views.base import StepView
 from tutor.ui.views.boundary_keys import NETWORK_BINDINGS, PlaygroundKeys
 from tutor.ui.views.boundary_parts import (
+    RunEvent,
     Status,
     draw_map,
     keys_text,
@@ -49,11 +40,14 @@ from tutor.ui.views.boundary_parts import (
     verdict_text,
 )
 from tutor.ui.widgets.chart import ChartView, chart_lines
+from tutor.ui.widgets.pixels import render_lines
 from tutor.ui.widgets.plane import plane_layout, theme_palette
 from tutor.ui.widgets.strips import StripView
 
 MAP_INTERVAL = 0.15
 """Seconds between two boundary maps while training (about 7 a second)."""
+UNITS_EVERY = 3
+"""While training, the small maps are redrawn with every third map."""
 STATUS_INTERVAL = 0.2
 PLOT_INTERVAL = 0.5
 PLOT_HEIGHT = 9
@@ -63,6 +57,12 @@ PLOT_POINTS = 120
 class BoundaryView(PlaygroundKeys, StepView):
     """A playground network on a 2-D set: its boundary, unit maps, loss and accuracy."""
 
+    DEFAULT_CSS = """
+    BoundaryView #boundary-maps { height: auto; layout: horizontal; }
+    BoundaryView #boundary-maps.-stacked { layout: vertical; }
+    BoundaryView #boundary-map { width: auto; margin: 0 3 0 0; }
+    """
+
     BINDINGS = [
         Binding("s", "start", "key.start"),
         Binding("space", "pause", "key.pause"),
@@ -70,22 +70,6 @@ class BoundaryView(PlaygroundKeys, StepView):
         Binding("r", "restart", "key.restart"),
         *NETWORK_BINDINGS,
     ]
-
-    class RunEvent(Message, bubble=False):
-        """An event of the run of one generation (older generations' are dropped)."""
-
-        def __init__(self, generation: int, event: object) -> None:
-            super().__init__()
-            self.generation = generation
-            self.event = event
-
-        def can_replace(self, message: Message) -> bool:
-            # A newer step report replaces an older one still queued; epochs never.
-            return (
-                isinstance(message, BoundaryView.RunEvent)
-                and isinstance(self.event, StepFinished)
-                and isinstance(message.event, StepFinished)
-            )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,8 +89,8 @@ class BoundaryView(PlaygroundKeys, StepView):
         self.trained: Any = None
         """The model of this generation's last finished run (what the map shows then)."""
         self.state = "idle"
-        self.history: list[EpochFinished] = []
-        self.last_step: StepFinished | None = None
+        self.history: list[ev.EpochFinished] = []
+        self.last_step: ev.StepFinished | None = None
         self.result: Any = None
         self.map: Any = None
         """The last boundary map drawn (the engine's ``BoundaryMap``)."""
@@ -120,12 +104,17 @@ class BoundaryView(PlaygroundKeys, StepView):
         self._map_dirty = False
         self._last_status = 0.0
         self._last_plot = 0.0
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(id="boundary-settings")
+        # Prepared lines, not Statics: a key that changes a setting repaints its lines
+        # without a layout pass of the screen (which cost tens of milliseconds a key).
+        yield StripView(id="boundary-settings")
         yield StripView(id="boundary-status")
-        yield Static(id="boundary-verdict")  # beside the accuracy it is about
-        yield StripView(id="boundary-maps")
+        yield StripView(id="boundary-verdict")  # beside the accuracy it is about
+        with Horizontal(id="boundary-maps"):
+            yield StripView(id="boundary-map")
+            yield StripView(id="boundary-units")
         yield ChartView(id="boundary-plot")
 
     def on_mount(self) -> None:
@@ -147,6 +136,7 @@ class BoundaryView(PlaygroundKeys, StepView):
     def on_resize(self) -> None:
         if self.is_attached:
             self._map_dirty = True
+            self.draw_settings()
             self.draw_status()
             self.draw_plot(force=True)
 
@@ -204,7 +194,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         self.state = "idle"
         self.history, self.last_step = [], None
         self._start_when_ready = keep_running
-        self.query_one("#boundary-verdict", Static).update("")
+        self.query_one("#boundary-verdict", StripView).set_lines([])
         self.recompute()
         self.draw_status()
         self.draw_plot(force=True)
@@ -224,7 +214,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         self.history, self.last_step, self.result, self.trained = [], None, None, None
         self.lr_changed = False
         self.run_config = self.config
-        self.query_one("#boundary-verdict", Static).update("")
+        self.query_one("#boundary-verdict", StripView).set_lines([])
         generation, playground = self.generation, self.playground
         self.draw_status()
         self.in_thread(lambda: self._train(generation, playground), "train", name="train")
@@ -233,7 +223,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         """The run, in a thread; its events come back with post_message."""
         work = self.work_context()
         run = kind.start(
-            work, playground, lambda event: self.post_message(self.RunEvent(generation, event))
+            work, playground, lambda event: self.post_message(RunEvent(generation, event))
         )
         self._runs[generation] = run
         if generation != self.generation:
@@ -245,32 +235,32 @@ class BoundaryView(PlaygroundKeys, StepView):
             work.session.unregister(run)
         return generation, run, result
 
-    def on_boundary_view_run_event(self, message: BoundaryView.RunEvent) -> None:
+    def on_run_event(self, message: RunEvent) -> None:
         if message.generation != self.generation:
             return
         event = message.event
-        if isinstance(event, StepFinished):
+        if isinstance(event, ev.StepFinished):
             self.last_step = event
-        elif isinstance(event, EpochFinished):
+        elif isinstance(event, ev.EpochFinished):
             self.history.append(event)
-        elif isinstance(event, TrainingPaused):
+        elif isinstance(event, ev.TrainingPaused):
             self.state = "paused"
-        elif isinstance(event, TrainingResumed):
+        elif isinstance(event, ev.TrainingResumed):
             self.state = "running"
-        elif isinstance(event, TrainingDiverged):
+        elif isinstance(event, ev.TrainingDiverged):
             self.state = "diverged"
-        elif isinstance(event, TrainingStopped):
+        elif isinstance(event, ev.TrainingStopped):
             self.state = "stopped"
-        elif isinstance(event, DeviceFellBack):
+        elif isinstance(event, ev.DeviceFellBack):
             self.notify(self.tr("train.oom", message=event.reason, device=event.device))
         final = isinstance(
-            event, TrainingPaused | TrainingResumed | TrainingDiverged | TrainingStopped
+            event, ev.TrainingPaused | ev.TrainingResumed | ev.TrainingDiverged | ev.TrainingStopped
         )
         now = time.monotonic()
         if final or now - self._last_status >= STATUS_INTERVAL:
             self._last_status = now
             self.draw_status()
-        if isinstance(event, EpochFinished | TrainingFinished):
+        if isinstance(event, ev.EpochFinished | ev.TrainingFinished):
             self.draw_plot(force=final)
 
     def finished(self, generation: int, run: Any, result: Any) -> None:
@@ -294,7 +284,8 @@ class BoundaryView(PlaygroundKeys, StepView):
         as_written = self.run_config == self.initial and not self.lr_changed
         if step.outcome and as_written and result.state in ("finished", "diverged"):
             text = verdict_text(kind.verdicts(step, result), self.tr, self.lang)
-            self.query_one("#boundary-verdict", Static).update(text)
+            width = max(self.size.width, 20)
+            self.query_one("#boundary-verdict", StripView).set_lines(render_lines(text, width))
 
     def action_pause(self) -> None:
         if self.run is None:
@@ -333,18 +324,23 @@ class BoundaryView(PlaygroundKeys, StepView):
 
     def _tick(self) -> None:
         """About seven times a second: a new map while training (or after a change)."""
-        if self._map_busy or self.playground is None or not self.has_parts("#boundary-maps"):
+        if self._map_busy or self.playground is None or not self.has_parts("#boundary-map"):
             return
         if self.state in ("running", "paused") or self._map_dirty:
             self._map_dirty = False
             run = self.run
             model = run.model if run is not None else self.trained
             model = model if model is not None else self.playground.model
-            generation, data, job = self.generation, self.playground.data, self._map_job()
+            # The small maps at a third of the rate while training (about 2 a second,
+            # as charts): repainting them is most of a frame's cost.
+            self._ticks += 1
+            units = self.state not in ("running", "paused") or self._ticks % UNITS_EVERY == 0
+            generation, data = self.generation, self.playground.data
+            job = self._map_job(units)
             self._map_busy = True
             self.in_thread(lambda: (generation, draw_map(model, data, job)), "map", name="map")
 
-    def _map_job(self) -> dict[str, Any]:
+    def _map_job(self, units: bool = True) -> dict[str, Any]:
         """What drawing a map needs from the UI thread: sizes, colours and words."""
         config = self.config
         width = max(self.size.width or self.app.size.width - 6, 20)
@@ -352,14 +348,17 @@ class BoundaryView(PlaygroundKeys, StepView):
         palette = theme_palette(self.app)
         selected = self.selected if "width" in self.allowed else None
         words = panel_words(config, selected, palette, self.tr)
-        return {"layout": layout, "palette": palette, "words": words}
+        return {"layout": layout, "palette": palette, "words": words, "units": units}
 
-    def show_map(self, drawn: tuple[Any, list[Any]]) -> None:
-        if not self.has_parts("#boundary-maps"):
+    def show_map(self, drawn: tuple[Any, list[Any], Any, bool]) -> None:
+        if not self.has_parts("#boundary-map", "#boundary-units"):
             return
-        self.map, lines = drawn
+        self.map, lines, units, side_by_side = drawn
         self.maps_drawn += 1
-        self.query_one("#boundary-maps", StripView).set_lines(lines)
+        self.query_one("#boundary-map", StripView).set_lines(lines)
+        if units is not None:
+            self.query_one("#boundary-units", StripView).set_lines(units)
+        self.query_one("#boundary-maps").set_class(not side_by_side, "-stacked")
         now = time.monotonic()
         if self.state not in ("running", "paused") or now - self._last_status >= STATUS_INTERVAL:
             self._last_status = now
@@ -401,7 +400,8 @@ class BoundaryView(PlaygroundKeys, StepView):
             text.append("\n⚠ " + self.notice, style="yellow")
         keys = keys_text(self.allowed, self.tr)
         text.append("\n" + keys, style="dim")
-        self.query_one("#boundary-settings", Static).update(text)
+        width = max(self.size.width, 20)
+        self.query_one("#boundary-settings", StripView).set_lines(render_lines(text, width))
 
     def draw_status(self) -> None:
         if not self.has_parts("#boundary-status"):
@@ -427,7 +427,8 @@ class BoundaryView(PlaygroundKeys, StepView):
             return
         self._last_plot = now
         plot = self.query_one("#boundary-plot", ChartView)
-        plot.display = bool(self.history)
+        if plot.display != bool(self.history):
+            plot.display = bool(self.history)  # a layout pass only when it comes or goes
         if not self.history:
             return
         chart = loss_chart(self.history, self.tr, PLOT_POINTS)

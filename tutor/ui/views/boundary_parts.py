@@ -7,18 +7,40 @@ Plain functions from values to Rich text, lines or a chart, in the learner's lan
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.message import Message
 
+from tutor.engine.events import StepFinished
 from tutor.engine.features import feature_label
 from tutor.ui.widgets.chart import Chart, Series
 from tutor.ui.widgets.pixels import Line, text_line
-from tutor.ui.widgets.plane import PanelText, PlanePalette, plane_lines
+from tutor.ui.widgets.plane import PanelText, PlanePalette, map_part, units_part
 
 Translate = Callable[..., str]
+
+
+class RunEvent(Message, bubble=False):
+    """An event of the boundary view's run of one generation (the view drops those of
+    older generations)."""
+
+    def __init__(self, generation: int, event: object) -> None:
+        super().__init__()
+        self.generation = generation
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer step report replaces an older one still queued; epochs never.
+        return (
+            isinstance(message, RunEvent)
+            and isinstance(self.event, StepFinished)
+            and isinstance(message.event, StepFinished)
+        )
+
 
 # The keys line: one piece per control a step can offer, in the order of the keys.
 _KEY_PIECES = (
@@ -151,16 +173,13 @@ def panel_words(
         + tr("boundary.layer", k=i + 1, units=units, activation=config.activation)
         for i, units in enumerate(config.hidden)
     ]
-    classes = Text()
-    for label in (0, 1):
-        classes.append("■", style=_rgb(palette.classes[label]))
-        classes.append(" " + tr("boundary.class", k=label) + "  ")
-    points = Text()
-    points.append("▀", style=_rgb(palette.point(0, "train")))
-    points.append(" " + tr("boundary.train") + "  ")
-    points.append("▀", style=_rgb(palette.point(0, "val")))
-    points.append(" " + tr("boundary.val"))
-    return PanelText(tr("boundary.inputs"), layers, [classes, points], tr("boundary.more"))
+    swatches = [(palette.classes[k], "■", tr("boundary.class", k=k)) for k in (0, 1)]
+    swatches += [
+        (palette.point(0, "train"), "▀", tr("boundary.train")),
+        (palette.point(0, "val"), "▀", tr("boundary.val")),
+    ]
+    legend = [Text.assemble((glyph, _rgb(colour)), " " + word) for colour, glyph, word in swatches]
+    return PanelText(tr("boundary.inputs"), layers, legend, tr("boundary.more"))
 
 
 def loss_chart(history: Sequence[Any], tr: Translate, points: int) -> Chart:
@@ -177,11 +196,14 @@ def loss_chart(history: Sequence[Any], tr: Translate, points: int) -> Chart:
     return Chart(series, xlabel=tr("train.epoch"))
 
 
-def draw_map(model: Any, data: Any, job: dict[str, Any]) -> tuple[Any, list[Line]]:
-    """In a worker thread: the engine's boundary map of ``model`` and its lines, as the
-    view's ``job`` (layout, palette, words) says."""
+def draw_map(model: Any, data: Any, job: dict[str, Any]) -> tuple[Any, list[Line], Any, bool]:
+    """In a worker thread: the engine's boundary map of ``model``, the main map's lines,
+    (when ``job["units"]``) the unit maps' lines, else None, and whether they go side by
+    side, as the view's ``job`` (layout, palette, words) says."""
     from tutor.course.steps.boundary import boundary
 
-    layout = job["layout"]
+    layout, palette, words = job["layout"], job["palette"], job["words"]
     bmap = boundary(model, data, layout.size, layout.unit_size)
-    return bmap, plane_lines(bmap, job["palette"], layout, job["words"])
+    time.sleep(0)  # let the UI and training threads take the GIL between the two halves
+    units = units_part(bmap, palette, layout, words) if job["units"] else None
+    return bmap, map_part(bmap, palette, layout, words), units, layout.side_by_side

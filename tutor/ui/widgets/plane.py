@@ -29,10 +29,7 @@ from tutor.ui.widgets.pixels import (
     HEAT_LEVELS,
     RGB,
     Line,
-    halfblock_lines,
     text_line,
-    tile,
-    width_of,
 )
 
 CLASS_COLOURS: tuple[RGB, RGB] = ((245, 147, 34), (8, 119, 189))
@@ -46,6 +43,8 @@ VALIDATION_MIX = 0.55
 """How far a validation point's colour moves towards the theme's text colour."""
 UNIT_GAP = 1
 """Columns between two unit maps."""
+MAP_GAP = 3
+"""Columns between the main map and the unit maps beside it."""
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -109,11 +108,58 @@ def palette_from(background: Any, foreground: Any, dark: bool) -> PlanePalette:
     return PlanePalette(rgb(background, back), rgb(foreground, fore))
 
 
+class _Colours:
+    """A fixed list of colours and the half-block style of every (top, bottom) pair of
+    them, made as it is first needed: pixels are drawn as indices into the list, so a
+    map of thousands of pixels costs a list comprehension and a few dictionary lookups,
+    not a colour object per pixel (a map is drawn about seven times a second)."""
+
+    def __init__(self, colours: Sequence[RGB]) -> None:
+        self.colours = list(colours)
+        self.count = len(self.colours)
+        self._styles: dict[int, Style] = {}
+
+    def style(self, pair: int) -> Style:
+        """The style of ``pair`` = top index × count + bottom index."""
+        style = self._styles.get(pair)
+        if style is None:
+            top, bottom = divmod(pair, self.count)
+            (r, g, b), (r2, g2, b2) = self.colours[top], self.colours[bottom]
+            style = self._styles[pair] = Style.parse(f"rgb({r},{g},{b}) on rgb({r2},{g2},{b2})")
+        return style
+
+    def lines(self, rows: Sequence[Sequence[int]]) -> list[Line]:
+        """Rows of colour indices -> half-block lines, two rows a line (an odd last row
+        gets the first colour below it)."""
+        count, style = self.count, self.style
+        out: list[Line] = []
+        for y in range(0, len(rows), 2):
+            top = rows[y]
+            bottom = rows[y + 1] if y + 1 < len(rows) else [0] * len(top)
+            line: Line = []
+            run, length = -1, 0
+            for pair in [a * count + b for a, b in zip(top, bottom, strict=True)]:
+                if pair == run:
+                    length += 1
+                    continue
+                if length:
+                    line.append(Segment("▀" * length, style(run)))
+                run, length = pair, 1
+            if length:
+                line.append(Segment("▀" * length, style(run)))
+            out.append(line)
+        return out
+
+
+_SPLITS = ("train", "val", "test")
+
+
 @lru_cache(maxsize=8)
-def _map_table(palette: PlanePalette, classes: int) -> tuple[RGB, ...]:
-    """Packed pixel value (class × 17 + confidence) -> colour."""
+def _map_colours(palette: PlanePalette, classes: int) -> _Colours:
+    """Index -> colour for the main map: first each packed pixel value (class × 17 +
+    confidence), then the data points, (label, split) in :data:`_SPLITS` order."""
     low, high = MAP_SHADE
-    return tuple(
+    shades = [
         mix(
             palette.background,
             palette.classes[k % 2],
@@ -121,38 +167,40 @@ def _map_table(palette: PlanePalette, classes: int) -> tuple[RGB, ...]:
         )
         for k in range(classes)
         for level in range(CONFIDENCE_LEVELS + 1)
-    )
+    ]
+    points = [palette.point(label, split) for label in range(2) for split in _SPLITS]
+    return _Colours(shades + points)
 
 
 @lru_cache(maxsize=8)
-def _heat_table(palette: PlanePalette) -> tuple[RGB, ...]:
+def _heat_colours(palette: PlanePalette) -> _Colours:
     """Unit level −16..16 (offset by 16) -> colour: orange below 0, blue above."""
     negative, positive = palette.classes
-    return tuple(
-        mix(palette.background, negative if v < 0 else positive, 0.9 * abs(v) / HEAT_LEVELS)
-        for v in range(-HEAT_LEVELS, HEAT_LEVELS + 1)
+    return _Colours(
+        [
+            mix(palette.background, negative if v < 0 else positive, 0.9 * abs(v) / HEAT_LEVELS)
+            for v in range(-HEAT_LEVELS, HEAT_LEVELS + 1)
+        ]
     )
 
 
 def map_lines(bmap: Any, palette: PlanePalette) -> list[Line]:
     """The main map: predicted class and confidence per pixel, the data points on top
     (two pixels per cell, the top row of the plane first)."""
-    table = _map_table(palette, max(bmap.classes, 2))
-    colours = [[table[v] for v in row] for row in bmap.rows]
-    points = {
-        (label, split): palette.point(label, split)
-        for label in range(2)
-        for split in ("train", "val", "test")
-    }
+    classes = max(bmap.classes, 2)
+    colours = _map_colours(palette, classes)
+    first_point = classes * (CONFIDENCE_LEVELS + 1)
+    split_index = {split: i for i, split in enumerate(_SPLITS)}
+    rows = [list(row) for row in bmap.rows]
     for p in bmap.points:  # training points first, so validation points land on top
-        colours[p.row][p.col] = points[(p.label % 2, p.split)]
-    return halfblock_lines(colours)
+        rows[p.row][p.col] = first_point + (p.label % 2) * len(_SPLITS) + split_index[p.split]
+    return colours.lines(rows)
 
 
 def unit_lines(heatmap: Any, palette: PlanePalette) -> list[Line]:
     """One unit's (or input feature's) map over the plane."""
-    heat, offset = _heat_table(palette), HEAT_LEVELS
-    return halfblock_lines([[heat[v + offset] for v in row] for row in heatmap.rows])
+    offset = HEAT_LEVELS
+    return _heat_colours(palette).lines([[v + offset for v in row] for row in heatmap.rows])
 
 
 @dataclass(frozen=True)
@@ -166,7 +214,8 @@ class PlaneLayout:
     unit_px: int
     """Each unit map's side in pixels."""
     side_by_side: bool
-    """The unit maps to the right of the main map (else below it)."""
+    """The unit maps to the right of the main map, :data:`MAP_GAP` cells on (else
+    below it)."""
     panel_width: int
     """Cells for the unit maps."""
 
@@ -191,7 +240,7 @@ def plane_layout(width: int, widest: int) -> PlaneLayout:
     width = max(width, 20)
     map_px = 40 if width >= 110 else 32 if width >= 90 else 24 if width >= 56 else 16
     map_px = min(map_px, width - 2)
-    panel = width - map_px - 3
+    panel = width - map_px - MAP_GAP
     side = panel >= 28
     if not side:
         panel = width
@@ -209,52 +258,59 @@ class PanelText:
     layers: Sequence[str]
     """Title of each hidden layer's row (the selected one marked)."""
     legend: Sequence[Text]
-    """Lines under the main map."""
+    """Items under the main map, as many to a line as fit."""
     more: str
     """Shown after a row that has more maps than fit: ``+{n}``."""
 
 
-def plane_lines(
+def map_part(bmap: Any, palette: PlanePalette, layout: PlaneLayout, words: PanelText) -> list[Line]:
+    """The main map and its legend, ``layout.map_px`` cells wide."""
+    lines: list[Text] = []
+    for item in words.legend:
+        if lines and lines[-1].cell_len + 2 + item.cell_len <= layout.map_px:
+            lines[-1] = Text.assemble(lines[-1], "  ", item)
+        else:
+            lines.append(item)
+    return [*map_lines(bmap, palette), *(text_line(line, layout.map_px) for line in lines)]
+
+
+def units_part(
     bmap: Any, palette: PlanePalette, layout: PlaneLayout, words: PanelText
 ) -> list[Line]:
-    """The main map with its legend, and the unit maps beside or below it."""
-    left = map_lines(bmap, palette)
-    left += [text_line(line, layout.map_px) for line in words.legend]
-    panel = _panel(bmap, palette, layout, words)
-    if not layout.side_by_side:
-        return [*left, [], *panel]
-    out: list[Line] = []
-    for i in range(max(len(left), len(panel))):
-        line = list(left[i]) if i < len(left) else []
-        pad = layout.map_px - width_of(line) + 3
-        line.append(Segment(" " * pad))
-        if i < len(panel):
-            line.extend(panel[i])
-        out.append(line)
-    return out
+    """The small maps: a titled row per layer, ``layout.panel_width`` cells wide."""
+    return _panel(bmap, palette, layout, words)
 
 
 def _panel(bmap: Any, palette: PlanePalette, layout: PlaneLayout, words: PanelText) -> list[Line]:
     """A titled row of maps per layer: the input features (named), then each hidden
-    layer's units."""
+    layer's units. Every unit map is ``unit_px`` cells wide, so rows are laid out by
+    count, without measuring segments."""
     rows = [(words.inputs, bmap.inputs, True)]
     rows += [
         (words.layers[i] if i < len(words.layers) else "", maps, False)
         for i, maps in enumerate(bmap.hidden)
     ]
-    width = layout.panel_width
-    dim = Style(dim=True)
+    width, unit = layout.panel_width, layout.unit_px
+    gap, dim = Segment(" " * UNIT_GAP), Style(dim=True)
     out: list[Line] = []
     for title, maps, named in rows:
         out.append(text_line(Text(title, style="bold"), width))
         room = layout.per_row
         if len(maps) > room:
             room = max(1, room - 1)  # leave room for "+N" on the row
-        shown = maps[:room]
-        cells = [(unit_lines(m.heatmap, palette), [m.name] if named else []) for m in shown]
-        lines = tile(cells, width, gap=UNIT_GAP)
+        shown = [unit_lines(m.heatmap, palette) for m in maps[:room]]
+        for y in range(max((len(lines) for lines in shown), default=0)):
+            line: Line = []
+            for i, lines in enumerate(shown):
+                line.extend([gap, *lines[y]] if i else lines[y])
+            out.append(line)
+        if named:
+            captions: Line = []
+            for i, m in enumerate(maps[:room]):
+                captions.extend([gap, *text_line(m.name, unit)] if i else text_line(m.name, unit))
+            out.append(captions)
         hidden = len(maps) - len(shown)
-        if hidden and lines:
-            lines[0] = [*lines[0], Segment(" " + words.more.format(n=hidden), dim)]
-        out.extend(lines)
+        if hidden and shown:
+            first = len(out) - len(shown[0]) - (1 if named else 0)
+            out[first] = [*out[first], Segment(" " + words.more.format(n=hidden), dim)]
     return out

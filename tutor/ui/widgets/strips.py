@@ -48,6 +48,12 @@ class StripView(Widget):
         return self._width
 
     def render_line(self, y: int) -> Strip:
+        # Textual's cached style of this widget (``rich_style`` would walk the ancestors
+        # for every line of every frame).
+        style = self.visual_style.rich_style
         if 0 <= y < len(self._strips):
-            return self._strips[y].crop(0, self.size.width)
-        return Strip([Segment(" " * self.size.width)])
+            # Cells without colours of their own (text, padding) take the widget's, as
+            # the theme sets them; unstyled, a terminal would show its own background.
+            # ``apply_style`` is cached per strip and style: a repaint costs a crop.
+            return self._strips[y].apply_style(style).crop(0, self.size.width)
+        return Strip([Segment(" " * self.size.width, style)])
