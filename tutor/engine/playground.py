@@ -393,9 +393,10 @@ class Playground:
         reserve_core: bool = False,
         progress_interval: float = 0.1,
     ) -> Any:
-        """A :class:`~tutor.engine.train.Trainer` for this model and data (no
-        checkpoints: a playground run is restarted, not resumed). The app passes
-        ``reserve_core=True`` and runs it in a worker thread."""
+        """A :class:`~tutor.engine.train.Trainer` on this very model and data (no
+        checkpoints: a playground run is restarted, not resumed), for the benchmarks
+        and tests that time the loop itself. The app trains through
+        :class:`~tutor.engine.run.TrainingRun` (``tutor.course.steps.boundary.start``)."""
         from tutor.engine.train import Trainer
 
         return Trainer(
