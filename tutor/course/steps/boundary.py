@@ -198,13 +198,16 @@ def code(step: BoundaryStep, ctx: CodeContext) -> str | None:
 # ----------------------------------------------------------------------------- compute
 
 
-def prepare(ctx: ComputeContext, config: PlaygroundConfig) -> Playground:
+def prepare(ctx: ComputeContext, config: PlaygroundConfig, announce: bool = True) -> Playground:
     """The network of ``config`` freshly initialised (what a run starts from, so the
-    learner sees it before training) and its data on the session's device."""
+    learner sees it before training) and its data on the session's device; the data is
+    reported to ``ctx.on_data`` when ``announce`` (the caller knows when it changed:
+    naming the same data again would cost the screen a layout pass for nothing)."""
     from tutor.engine.playground import build_playground
 
     playground = build_playground(config, device=ctx.session.device.torch_device)
-    ctx.on_data(playground.data)
+    if announce:
+        ctx.on_data(playground.data)
     return playground
 
 

@@ -105,6 +105,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         self._last_status = 0.0
         self._last_plot = 0.0
         self._ticks = 0
+        self._data: tuple[str, float] | None = None
 
     def compose(self) -> ComposeResult:
         # Prepared lines, not Statics: a key that changes a setting repaints its lines
@@ -148,8 +149,10 @@ class BoundaryView(PlaygroundKeys, StepView):
         self.in_thread(lambda: self._prepare(generation, config, job), "view", name="prepare")
 
     def _prepare(self, generation: int, config: Any, job: dict[str, Any]) -> Any:
-        """In a thread: the fresh network, its data and its map."""
-        playground = kind.prepare(self.work_context(), config)
+        """In a thread: the fresh network, its data and its map; the header names the
+        data when it is other than the last named (else it would relayout per key)."""
+        data, self._data = self._data, (config.dataset, config.noise)
+        playground = kind.prepare(self.work_context(), config, announce=data != self._data)
         drawn = draw_map(playground.model, playground.data, job)
         return generation, playground, drawn
 
