@@ -14,7 +14,7 @@ from pathlib import Path
 import tutor
 from tutor.course.steps import KINDS
 from tutor.engine.config import STATES
-from tutor.engine.outcome import CLAIMS
+from tutor.engine.outcome import CLAIMS, COMPARISONS
 from tutor.locales import LANGUAGES, catalog
 
 PACKAGE = Path(tutor.__file__).parent
@@ -85,7 +85,7 @@ def test_every_catalog_key_is_used():
     dynamic = (
         {f"kind.{k}" for k in KINDS}
         | {f"train.{s}" for s in STATES}
-        | {f"outcome.{c}" for c in CLAIMS}
+        | {f"outcome.{c}" for c in (*CLAIMS, *COMPARISONS)}
     )
     unused = [
         key

@@ -1,7 +1,8 @@
 """The ``tutor`` command: parse arguments, hand over to ``tutor.commands``. Thin on purpose.
 
-``tutor`` and ``tutor LESSON`` open the app; ``validate``, ``dissect``, ``train`` and
-``data`` are headless; ``serve`` serves the app to browsers. Usage errors exit 2; invalid input exits 1 with a message and
+``tutor`` and ``tutor LESSON`` open the app; ``explore FILE.py:NAME`` opens it on a lesson
+made for the learner's own model; ``validate``, ``dissect``, ``train`` and ``data`` are
+headless; ``serve`` serves the app to browsers. Usage errors exit 2; invalid input exits 1 with a message and
 no traceback.
 """
 
@@ -17,7 +18,7 @@ from tutor.config import DEVICE_CHOICES
 from tutor.errors import TutorError
 from tutor.locales import LANGUAGES
 
-COMMANDS = ("validate", "dissect", "train", "data", "serve", "open")
+COMMANDS = ("validate", "dissect", "explore", "train", "code", "data", "serve", "open")
 # Global options that take a value, so that `tutor --lang ko 04-fashion-mlp` is parsed right.
 _VALUE_OPTIONS = {"--lang", "--device", "--lessons"}
 
@@ -42,7 +43,7 @@ def _global_options(default: object) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tutor.commands import data, dissect, open_app, serve, train, validate
+    from tutor.commands import code, data, dissect, explore, open_app, serve, train, validate
 
     parser = argparse.ArgumentParser(
         prog="tutor",
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tutor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parents = [_global_options(argparse.SUPPRESS)]
-    for module in (open_app, validate, dissect, train, data, serve):
+    for module in (open_app, validate, dissect, explore, train, code, data, serve):
         module.add_parser(sub, parents)
     return parser
 

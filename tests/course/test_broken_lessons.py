@@ -16,7 +16,7 @@ EXPECTED = {
         "6:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
     ),
     "02-unknown-step-kind.yaml": (
-        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code, boundary"
+        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, train, plot, quiz, code, sandbox, boundary"
     ),
     "03-unknown-step-field.yaml": (
         "5:5: error: unknown field 'bdy' (did you mean 'body'?); allowed here: id, title, text, expect, body, include"
@@ -89,6 +89,24 @@ EXPECTED = {
     "29-missing-required-field.yaml": ("4:5: error: missing field 'model'"),
     "30-nll-without-logsoftmax.yaml": (
         "9:11: error: loss: nll expects log-probabilities, so model 'mlp' must end in LogSoftmax (it ends in Linear)"
+    ),
+    "31-particle-after-fact.yaml": (
+        "12:1: error: the particle '를' right after a computed value depends on its last sound, which the text cannot know: write '을(를)' or rephrase"
+    ),
+    "32-particle-after-emphasis.yaml": (
+        "8:11: error: the particle '는' is cut from its word by '** ': put the emphasis around the word and its particle, or end the emphasis before a parenthesis"
+    ),
+    "33-unknown-outcome.yaml": (
+        "10:14: error: unknown outcome 'diverge' (did you mean 'diverges'?); outcomes: diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, accuracy_at_least, accuracy_below, train_val_gap_at_least"
+    ),
+    "34-sandbox-unknown-goal.yaml": (
+        "7:7: error: unknown field 'output' (did you mean 'output_shape'?); allowed here: output_shape, params, params_at_most, params_at_least, fits, layer"
+    ),
+    "35-sandbox-goal-shape.yaml": (
+        "7:21: error: shape [N, ten]: each size is a whole number, N (the batch, first only) or null (any size); 'ten' is none of these"
+    ),
+    "36-sandbox-solution-misses-goal.yaml": (
+        "8:15: error: the solution does not meet the goal 'fc1 has at most 5,000 parameters' (it has 7,850)"
     ),
 }
 

@@ -56,7 +56,7 @@ def test_training_code_has_weight_decay_and_the_training_subset():
     code = training_code(SPEC, "mnist", config)
     ast.parse(code)
     assert "torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.01)" in code
-    assert "train_data = torch.utils.data.Subset(train_data, range(500))" in code
+    assert "train_data = Subset(train_data, range(min(500, len(train_data))))" in code
     adam = training_code(SPEC, "mnist", TrainConfig(optimizer="adam", lr=1e-3, weight_decay=1e-4))
     assert "torch.optim.Adam(model.parameters(), lr=0.001, weight_decay=0.0001)" in adam
     assert "weight_decay" not in training_code(SPEC, "mnist", TrainConfig())

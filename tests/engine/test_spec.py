@@ -229,3 +229,19 @@ def test_dry_run_reports_shapes_with_batch():
         (7, 10),
     ]
     assert result.total_params == 784 * 100 + 100 + 100 * 10 + 10
+
+
+def test_with_dropout_off_keeps_the_layers_and_makes_dropout_do_nothing():
+    from tutor.engine.edit import with_dropout
+
+    spec = parse_spec(
+        {"input": [8], "layers": [{"Linear": [8, 8]}, {"Dropout": [0.5]}, {"Linear": [8, 2]}]}
+    )
+    assert with_dropout(spec, True) is spec
+    off = with_dropout(spec, False)
+    assert [layer.type for layer in off.layers] == ["Linear", "Dropout", "Linear"]
+    model = build_model(off, seed=0).train()  # train mode: dropout would be active
+    x = torch.randn(4, 8)
+    assert torch.equal(model(x), model(x))
+    noisy = build_model(spec, seed=0).train()
+    assert not torch.equal(noisy(x), noisy(x))

@@ -1,7 +1,9 @@
 """Every bundled lesson, walked from the first step to the last with real key presses.
 
-English at 120×40 (training steps are run with `s`), Korean at 60×20. Each step must
-show its view without an error, with the step counter in the header.
+English at 120×40 and Korean at 120×40 (training steps are run with `s`), Korean at
+60×20. Each step must show its view without an error, with the step counter in the
+header; in Korean, no English interface text may show (footer, header, notices, chart
+legends, status lines: ``english_leftovers``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.helpers import screen_flat, settle
+from tests.ui.helpers import english_leftovers, screen_flat, settle
 from tutor.course.lesson import load_lesson
 from tutor.course.schema import localize
 from tutor.ui.app import TutorApp
@@ -18,6 +20,7 @@ from tutor.ui.app import TutorApp
 LESSONS = sorted((Path(__file__).resolve().parents[2] / "lessons").glob("*.yaml"))
 WAYS = [
     pytest.param((120, 40), "en", True, id="120x40-en"),
+    pytest.param((120, 40), "ko", True, id="120x40-ko"),
     pytest.param((60, 20), "ko", False, id="60x20-ko"),
 ]
 
@@ -45,6 +48,11 @@ async def test_walk_lesson(path: Path, size: tuple[int, int], lang: str, train: 
             )
             text = screen_flat(app)
             assert counter.format(i=i + 1, n=n) in text
+            if lang == "ko":
+                own = [localize(lesson.title, "ko")]
+                own += [localize(text, "ko") for _, text in step.texts()]
+                leftovers = english_leftovers(app, allowed=" ".join(own))
+                assert not leftovers, f"{lesson.id} step {i + 1} ({step.kind}): {leftovers}"
             if size[0] >= 100:
                 title = localize(step.title, lang) if step.title else None
                 if title and "{{" not in title:

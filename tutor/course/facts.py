@@ -217,7 +217,13 @@ class FactContext:
                 f"'{ref.text}': this lesson has no model '{ref.name}'{suggest(ref.name, names)}"
                 + (f"; its models: {', '.join(names)}" if names else "")
             )
+        from tutor.engine.spec import ModelSpec
+
         spec = self.specs[ref.name]
+        if not isinstance(spec, ModelSpec):
+            # The learner's own model (tutor explore) has no spec to dry-run; its
+            # lesson states its numbers as the engine computed them when it loaded.
+            raise FactError(f"'{ref.text}': facts are computed for model specs only")
         dry = self.dry_run(ref.name)
         if ref.layer is None:
             values: dict[str, Callable[[], Any]] = {

@@ -8,6 +8,7 @@ No torch here, so the app lists lessons before PyTorch has loaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from tutor.course.lesson import LessonFile
 from tutor.course.schema import Lesson, StepBase
 from tutor.course.steps import KINDS, STEP_KINDS
 from tutor.course.yamlsafe import DataPath, Locator, Problem, YamlError, load_file
-from tutor.locales import DEFAULT_LANGUAGE, ENGLISH_NAMES, LANGUAGES
+from tutor.locales import DEFAULT_LANGUAGE, ENGLISH_NAMES, KOREAN, LANGUAGES
 from tutor.text import suggest
 
 
@@ -263,4 +264,55 @@ def _check_structure(
                     )
                 )
 
+    for path, text in lesson_texts(lesson, skip):
+        korean = text.get(KOREAN) if isinstance(text, dict) else None
+        if korean:
+            problems += korean_problems(korean, (*path, KOREAN), locator)
     return problems
+
+
+# A particle whose form depends on the last sound of the word before it (받침): after a
+# computed value the author cannot know that sound. The 을(를) forms are fine.
+_PARTICLE_AFTER_FACT = re.compile(r"\}\}(으로|을|를|이|가|은|는|과|와|로)(?![가-힣(])")
+# Emphasis closed, a space, then a particle: Markdown needs the space after `)**`, and
+# the particle ends up cut from its word ("**불변성(invariance)** 이").
+_PARTICLE_AFTER_EMPHASIS = re.compile(r"\*\* (으로|을|를|이|가|은|는|과|와|로|의|에)(?![가-힣])")
+
+
+def korean_problems(text: str, path: DataPath, locator: Locator) -> list[Problem]:
+    """Particles a computed value or closing emphasis cuts from their word, with lines."""
+    found = []
+    for pattern, message in (
+        (
+            _PARTICLE_AFTER_FACT,
+            "the particle '{p}' right after a computed value depends on its last sound, "
+            "which the text cannot know: write '{both}' or rephrase",
+        ),
+        (
+            _PARTICLE_AFTER_EMPHASIS,
+            "the particle '{p}' is cut from its word by '** ': put the emphasis around "
+            "the word and its particle, or end the emphasis before a parenthesis",
+        ),
+    ):
+        for match in pattern.finditer(text):
+            particle = match.group(1)
+            both = _BOTH_FORMS.get(particle, particle)
+            line = text.count("\n", 0, match.start())
+            found.append(
+                locator.problem_in_text(path, line, message.format(p=particle, both=both))
+            )
+    return found
+
+
+_BOTH_FORMS = {
+    "을": "을(를)",
+    "를": "을(를)",
+    "이": "이(가)",
+    "가": "이(가)",
+    "은": "은(는)",
+    "는": "은(는)",
+    "과": "과(와)",
+    "와": "과(와)",
+    "으로": "(으)로",
+    "로": "(으)로",
+}

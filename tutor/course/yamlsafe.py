@@ -79,6 +79,8 @@ class Locator:
     source: str
     values: dict[DataPath, Position] = field(default_factory=dict)
     keys: dict[DataPath, Position] = field(default_factory=dict)
+    blocks: set[DataPath] = field(default_factory=set)
+    """Scalars written as blocks (``|`` or ``>``): their text starts on the next line."""
 
     def locate(self, path: Iterable[str | int], key: bool = False) -> Position:
         """Position of the value at ``path``, or of its key when ``key`` is set.
@@ -98,6 +100,13 @@ class Locator:
     def problem(self, path: Iterable[str | int], message: str, key: bool = False) -> Problem:
         pos = self.locate(path, key=key)
         return Problem(self.source, pos.line, pos.column, message)
+
+    def problem_in_text(self, path: Iterable[str | int], offset_lines: int, message: str) -> Problem:
+        """A problem on a line inside a text value: ``offset_lines`` lines below its start."""
+        parts = tuple(path)
+        pos = self.locate(parts)
+        first = pos.line + (1 if parts in self.blocks else 0)
+        return Problem(self.source, first + offset_lines, 1 if offset_lines or parts in self.blocks else pos.column, message)
 
 
 def _pos(node: Node) -> Position:
@@ -123,6 +132,8 @@ class _Walker:
             raise _TooDeep(node)
         self.locator.values[path] = _pos(node)
         if isinstance(node, ScalarNode):
+            if node.style in ("|", ">"):
+                self.locator.blocks.add(path)
             return self.scalar(node)
         if isinstance(node, SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":

@@ -12,6 +12,8 @@ from typing import Any
 
 from tutor.engine.build import dry_run
 from tutor.engine.config import TrainConfig
+from tutor.engine.script import Script
+from tutor.engine.source import ModelSource
 from tutor.engine.spec import ModelSpec
 from tutor.text import shape_text
 
@@ -82,8 +84,11 @@ def _own_class(cls: type) -> bool:
     return hasattr(cls, "export_code")
 
 
-def model_code(spec: ModelSpec) -> str:
-    """An ``nn.Sequential`` equal to the spec, each line commented with its shapes."""
+def model_code(spec: ModelSpec, seed: int | None = 0) -> str:
+    """An ``nn.Sequential`` equal to the spec, each line commented with its shapes.
+
+    With a ``seed`` the code seeds torch first, so its initial weights are tutor's
+    (``build_model(spec, seed=seed)`` builds the same layers in the same order)."""
     shapes = dry_run(spec, batch_size=1).layers
     named = any(layer.name for layer in spec.layers)
     calls = [layer_call(layer) for layer in spec.layers]
@@ -102,6 +107,8 @@ def model_code(spec: ModelSpec) -> str:
         f"# one sample is {shape_text(spec.input)}; a batch of N is "
         f"{shape_text((1, *spec.input), 'N')}",
     ]
+    if seed is not None:
+        lines.append(f"torch.manual_seed({seed})  # the same initial weights as tutor's")
     lines.append("model = nn.Sequential(OrderedDict([" if named else "model = nn.Sequential(")
     for name, call, shape in zip(spec.child_names(), calls, shapes, strict=True):
         code = f'("{name}", {call}),' if named else f"{call},"
@@ -118,81 +125,168 @@ def model_code(spec: ModelSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def training_code(
-    spec: ModelSpec, dataset: str | None, train: TrainConfig, noise: float | None = None
-) -> str:
-    """The notebook training loop for this model and these settings; for a generated
-    2-D set (circle, xor, gauss, spiral) with the code making its points at ``noise``."""
-    out = dry_run(spec, batch_size=1).output_shape
-    lines = ["from torch.utils.data import DataLoader"]
-    tv = torchvision_class(dataset)
-    plane = _plane_set(dataset)
-    if plane is not None:
-        from tutor.engine.datasets.plane_code import plane_data_code
+def model_script(spec: ModelSpec, seed: int | None = 0) -> Script:
+    """:func:`model_code` as a :class:`Script` part (imports and classes kept apart, so a
+    lesson's script defines them once)."""
+    lines = model_code(spec, seed).rstrip("\n").split("\n")
+    imports = [line for line in lines if line.startswith(("import ", "from "))]
+    body = "\n".join(line for line in lines if line not in imports).strip("\n")
+    setup: dict[str, str] = {}
+    marker = "\n\n# one sample is"
+    if body.startswith("class ") and marker in body:
+        # tutor's own layer classes (PlaneFeatures): defined once per script
+        classes, rest = body.split(marker, 1)
+        setup["classes:" + ",".join(sorted(_own_names(spec)))] = classes
+        body = "# one sample is" + rest
+    return Script(imports=imports, setup=setup, body=[body])
 
-        lines += ["", *plane_data_code(plane, noise).rstrip("\n").split("\n")]
-    elif tv:
-        lines += [
-            "from torchvision import datasets",
-            "from torchvision.transforms import ToTensor",
-            "",
-            f'train_data = datasets.{tv}(root="data", train=True, download=True, '
-            "transform=ToTensor())",
-            f"image, label = train_data[0]  # image {shape_text(spec.input)}, label an int",
-        ]
-    else:
-        lines += ["", "train_data = ...  # a Dataset of (input, target) pairs"]
-    loss = {
-        "cross_entropy": "nn.CrossEntropyLoss()  # log-softmax + NLL, on raw logits",
-        "nll": "nn.NLLLoss()  # expects log-probabilities (model ends in LogSoftmax)",
-        "mse": "nn.MSELoss()",
-    }[train.loss]
+
+def _own_names(spec: ModelSpec) -> set[str]:
+    return {layer.type for layer in spec.layers if _own_class(layer.layer_class)}
+
+
+_LOSSES = {
+    "cross_entropy": "nn.CrossEntropyLoss()  # log-softmax + NLL, on raw logits",
+    "nll": "nn.NLLLoss()  # expects log-probabilities (model ends in LogSoftmax)",
+    "mse": "nn.MSELoss()",
+}
+#: What ``optimizer.step()`` does, written so that it is true for each optimizer.
+_STEP_COMMENTS = {
+    "sgd": "# w <- w - lr * grad",
+    "momentum": "# v <- momentum * v + grad; w <- w - lr * v",
+    "adam": "# Adam: each w moves by lr * m̂ / (√v̂ + eps), m and v running averages of grad and grad²",
+}
+
+
+def training_script(
+    spec: ModelSource, dataset: str | None, train: TrainConfig, noise: float | None = None
+) -> Script:
+    """The notebook training loop for ``model`` (defined by :func:`model_script` before
+    it) on the lesson's data (:func:`tutor.engine.codegen_data.data_script`), with a
+    validation pass after every epoch and the test scores at the end, as the app does.
+
+    ``spec`` is a model spec or any :class:`~tutor.engine.source.ModelSource` (the
+    learner's own model): the loop only needs its output shape."""
+    from tutor.engine.codegen_data import data_script
+
+    out = (1, *spec.rule_facts().output)
+    data = data_script(dataset, noise)
     decay = f", weight_decay={train.weight_decay!r}" if train.weight_decay else ""
     if train.optimizer == "adam":
         opt = f"torch.optim.Adam(model.parameters(), lr={train.lr!r}{decay})"
+        kind = "adam"
     elif train.momentum:
-        opt = (
-            f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, "
-            f"momentum={train.momentum!r}{decay})"
-        )
+        opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}, momentum={train.momentum!r}{decay})"
+        kind = "momentum"
     else:
         opt = f"torch.optim.SGD(model.parameters(), lr={train.lr!r}{decay})"
+        kind = "sgd"
+    scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
+    classify = train.loss != "mse"
+    autoencode = train.target == "inputs"
+    wanted = "inputs" if autoencode else "targets"
+    lines = []
     if train.train_subset is not None:
         n = train.train_subset
         lines.append(
-            f"train_data = torch.utils.data.Subset(train_data, range({n}))  # the first {n} only"
+            f"train_data = Subset(train_data, range(min({n}, len(train_data))))  # the first {n} only"
         )
-    scale = f" * {train.input_scale!r}" if train.input_scale != 1.0 else ""
-    batch = "len(train_data)" if train.full_batch else str(train.batch_size)
-    wanted = "inputs" if train.target == "inputs" else "targets"
+    every = max(1, train.epochs // 10)
+    report = f"    if (epoch + 1) % {every} == 0 or epoch == 0:\n    " if every > 1 else ""
+    if classify:
+        report += (
+            "    val_loss, val_accuracy = evaluate(val_loader)\n"
+            + ("    " if every > 1 else "")
+            + '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}, '
+            'val accuracy {val_accuracy:.1%}")'
+        )
+    else:
+        report += (
+            "    val_loss = evaluate(val_loader)\n"
+            + ("    " if every > 1 else "")
+            + '    print(f"epoch {epoch + 1}: train loss {loss.item():.4f}, val loss {val_loss:.4f}")'
+        )
+    if train.full_batch:
+        # One step per epoch on the whole training set (the thermometer fit): the data is
+        # one batch, taken once, as the book's loop does.
+        loading = [
+            "inputs, targets = next(iter(DataLoader(train_data, batch_size=len(train_data))))",
+            "val_loader = [next(iter(DataLoader(val_data, batch_size=len(val_data))))]",
+        ]
+        batches = ["    batches = [(inputs, targets)]  # one step per epoch: all of it"]
+    else:
+        loading = [
+            f"train_loader = DataLoader(train_data, batch_size={train.batch_size}, shuffle=True)",
+            "val_loader = DataLoader(val_data, batch_size=1024)",
+        ]
+        batches = ["    batches = train_loader"]
     lines += [
-        (
-            f"train_loader = DataLoader(train_data, batch_size={batch})  # one batch: all of it"
-            if train.full_batch
-            else f"train_loader = DataLoader(train_data, batch_size={batch}, shuffle=True)"
-        ),
-        "",
-        f"loss_fn = {loss}",
+        *loading,
+        f"loss_fn = {_LOSSES[train.loss]}",
         f"optimizer = {opt}",
+        "",
+        "",
+        "def evaluate(loader):",
+        '    """Mean loss per sample'
+        + (" and accuracy" if classify else "")
+        + ' on a split, without learning."""',
+        "    model.eval()  # dropout off, batch norm uses its running statistics",
+        "    total, right, n = 0.0, 0, 0",
+        "    with torch.no_grad():",
+        "        for inputs, targets in loader:",
+        f"            outputs = model(inputs{scale})",
+        f"            total += loss_fn(outputs, {wanted}).item() * len(inputs)",
+        *(
+            ["            right += (outputs.argmax(dim=1) == targets).sum().item()"]
+            if classify
+            else []
+        ),
+        "            n += len(inputs)",
+        "    return total / n" + (", right / n" if classify else ""),
+        "",
         "",
         f"for epoch in range({train.epochs}):",
         "    model.train()",
-        "    for inputs, targets in train_loader:",
+        *batches,
+        "    for inputs, targets in batches:",
         f"        outputs = model(inputs{scale})  # {shape_text(out, 'B')}: "
         + (
             "logits, one per class"
-            if train.loss != "mse"
+            if classify
             else "reconstructions"
-            if train.target == "inputs"
+            if autoencode
             else "predictions"
         ),
         f"        loss = loss_fn(outputs, {wanted})"
-        + ("  # the input is its own target" if train.target == "inputs" else ""),
+        + ("  # the input is its own target" if autoencode else ""),
         "        optimizer.zero_grad()  # gradients add up unless cleared",
-        "        loss.backward()        # d loss / d every weight and bias",
-        "        optimizer.step()       # w <- w - lr * grad",
-        '    print(f"epoch {epoch + 1}: loss {loss.item():.4f}")',
+        "        loss.backward()        # autograd: d loss / d every weight and bias",
+        f"        optimizer.step()       {_STEP_COMMENTS[kind]}",
+        report,
         "",
-        'torch.save(model.state_dict(), "checkpoint.pt")  # the weights and biases',
+        "if test_data is not None:",
+        '    print("test:", evaluate(DataLoader(test_data, batch_size=1024)))',
+        "",
+        "# A checkpoint to resume from: the weights and the optimizer's own state (momentum,",
+        "# Adam's averages), and how far training got. tutor's checkpoints hold the same keys.",
+        "torch.save(",
+        '    {"epoch": epoch + 1, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict()},',
+        '    "checkpoint.pt",',
+        ")",
     ]
-    return "\n".join(lines) + "\n"
+    loop = Script(
+        imports=[
+            "import torch",
+            "from torch import nn",
+            "from torch.utils.data import DataLoader, Subset",
+        ],
+        body=["\n".join(lines)],
+    )
+    return data + loop
+
+
+def training_code(
+    spec: ModelSource, dataset: str | None, train: TrainConfig, noise: float | None = None
+) -> str:
+    """:func:`training_script` as text (it uses the ``model`` defined before it)."""
+    return training_script(spec, dataset, train, noise).text()

@@ -51,7 +51,7 @@ class TrainConfig:
     loss: str = "cross_entropy"
     """``cross_entropy`` (on logits), ``nll`` (model ends in LogSoftmax) or ``mse``."""
     seed: int = 0
-    """Seeds the shuffling order, so two runs with the same seed see the same batches."""
+    """Seeds the shuffling order and dropout, so two runs with the same seed are the same."""
     shuffle: bool = True
     input_scale: float = 1.0
     """Inputs are multiplied by this (the thermometer lesson scales t_u by 0.1)."""

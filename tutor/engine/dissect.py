@@ -23,6 +23,7 @@ from tutor.engine.device import DeviceInfo
 from tutor.engine.inputs import InputSpec, ModelInputs
 from tutor.engine.trace import LayerRecord, Trace, trace
 from tutor.errors import TutorError
+from tutor.locales import Joined, Phrase
 from tutor.text import shape_text
 
 #: Default input size (one sample) of torchvision classification models.
@@ -125,11 +126,13 @@ def _size_lines(
     for i in range(n):
         out = out_shape[2 + i] if len(out_shape) > 2 + i else "?"
         if p is None:
-            lines.append(f"{names[i]}: padding='{padding}' keeps {spatial[i]} → {out}")
+            lines.append(
+                Phrase("dissect.padding_keeps", axis=names[i], padding=padding, size=spatial[i], out=out)
+            )
             continue
         fk = f"{k[i]}" if d[i] == 1 else f"{d[i]}×({k[i]}−1)+1"
         lines.append(f"{names[i]}: ({spatial[i]} + 2×{p[i]} − {fk}) / {s[i]} + 1 = {out}")
-    return "; ".join(lines)
+    return Joined(lines)
 
 
 def notes_for(record: LayerRecord) -> LayerNotes:
@@ -143,9 +146,14 @@ def notes_for(record: LayerRecord) -> LayerNotes:
         formula += f" = {_n(record.num_params)}"
         x = shape_text(in_shape, "B") if in_shape else f"(B, {i})"
         y = shape_text(out_shape, "B") if out_shape else f"(B, {o})"
-        layout = (
-            f"PyTorch weight {(o, i)} = (out, in): y = x @ W.T + b, "
-            f"{x} @ ({i}, {o}) → {y}; a Keras kernel is {(i, o)} = (in, out): y = x @ W + b"
+        layout = Phrase(
+            "dissect.layout",
+            weight=shape_text((o, i)),
+            kernel=shape_text((i, o)),
+            x=x,
+            y=y,
+            i=i,
+            o=o,
         )
         return LayerNotes(formula=formula, layout=layout)
     if isinstance(m, nn.Conv1d | nn.Conv2d | nn.Conv3d):
@@ -176,7 +184,9 @@ def notes_for(record: LayerRecord) -> LayerNotes:
         )
     if isinstance(m, nn.Flatten) and len(in_shape) > 2 and out_shape:
         dims = " × ".join(_n(v) for v in in_shape[1:])
-        return LayerNotes(arithmetic=f"{dims} = {_n(math.prod(in_shape[1:]))} features per sample")
+        return LayerNotes(
+            arithmetic=Phrase("dissect.flatten", dims=dims, n=_n(math.prod(in_shape[1:])))
+        )
     return LayerNotes()
 
 

@@ -136,3 +136,20 @@ def dry_run_shapes(spec: ModelSpec, upto: int) -> list[tuple[int, ...]]:
 def parameter_count(spec: ModelSpec) -> int:
     """Total parameters, from a meta-device dry run (nothing allocated)."""
     return dry_run(spec).total_params
+
+
+def with_dropout(spec: ModelSpec, on: bool) -> ModelSpec:
+    """``spec`` as written (``on``), or with every Dropout layer's ``p`` set to 0.
+
+    The layers stay (same names and positions, same parameters), so a run with the
+    switch off differs from one with it on only in what dropout does.
+    """
+    if on:
+        return spec
+    layers = tuple(
+        replace(layer, args=(), kwargs={**layer.kwargs, "p": 0.0})
+        if layer.type == "Dropout"
+        else layer
+        for layer in spec.layers
+    )
+    return replace(spec, layers=layers)

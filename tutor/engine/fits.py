@@ -1,4 +1,5 @@
-"""Regression fits for the plot step: train on all points, then sample the fitted curve."""
+"""Regression fits for the plot step: train on the training points, score the validation
+points, then sample the fitted curve over all of them."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ from tutor.engine.train import Trainer
 
 @dataclass(frozen=True)
 class Fit:
-    """A fitted model as plain numbers: its curve, final loss and parameters."""
+    """A fitted model as plain numbers: its curve, final losses and parameters."""
 
     xs: list[float]
     ys: list[float]
     loss: float
+    """The training loss after the last epoch."""
+    val_loss: float | None
+    """The validation loss after the last epoch (None without validation points)."""
     parameters: dict[str, list[float]]
     """Each named parameter's values, e.g. ``{"0.weight": [5.36], "0.bias": [-17.3]}``."""
     result: TrainResult
@@ -30,18 +34,26 @@ class Fit:
 
 def fit_regression(
     model: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
+    train: TensorSplit,
     config: TrainConfig,
+    val: TensorSplit | None = None,
     device: torch.device | str = "cpu",
+    span: torch.Tensor | None = None,
 ) -> Fit:
-    """Train ``model`` on the points ``(x, y)`` (each (N, 1)) and sample its curve."""
-    result = fit_tensors(model, x, y, config, task="regression", device=device)
-    xs = curve_xs(x)
+    """Train ``model`` on the ``train`` points (x and y each (N, 1)), score ``val``
+    after every epoch, and sample the fitted curve over ``span`` (default: the training
+    points' range)."""
+    val_pair = (val.x, val.y) if val is not None and len(val.x) else None
+    result = fit_tensors(
+        model, train.x, train.y, config, val=val_pair, task="regression", device=device
+    )
+    xs = curve_xs(span if span is not None else train.x)
     ys = fit_curve(model, xs, config.input_scale)
-    loss = result.history[-1].train_loss if result.history else float("nan")
+    last = result.history[-1] if result.history else None
+    loss = last.train_loss if last is not None else float("nan")
+    val_loss = last.val_loss if last is not None else None
     parameters = {name: p.detach().flatten().cpu().tolist() for name, p in model.named_parameters()}
-    return Fit(xs, ys, loss, parameters, result)
+    return Fit(xs, ys, loss, val_loss, parameters, result)
 
 
 def points(x: torch.Tensor, y: Any) -> tuple[list[float], list[float]]:

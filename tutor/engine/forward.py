@@ -53,6 +53,12 @@ class ForwardView:
     label: int | None
     classes: tuple[str, ...]
     logits: list[float] | None
+    """The model's output per class, whatever it is (see ``output_kind``)."""
+    output_kind: str | None
+    """What the output per class is, from the model's last layer: ``logits`` (turned
+    into probabilities by softmax here), ``log_probs`` (after LogSoftmax: probabilities
+    are exp of them) or ``probs`` (after Softmax: already probabilities, no softmax
+    again). None when the output is not one value per class."""
     probs: list[float] | None
     predicted: int | None
     units: list[Heatmap]
@@ -114,6 +120,17 @@ def unit_maps(
     return pictures
 
 
+def output_kind(model: nn.Module) -> str:
+    """``probs`` after a final Softmax, ``log_probs`` after LogSoftmax, else ``logits``."""
+    leaves = [m for m in model.modules() if not list(m.children())]
+    last = leaves[-1] if leaves else model
+    if isinstance(last, nn.Softmax):
+        return "probs"
+    if isinstance(last, nn.LogSoftmax):
+        return "log_probs"
+    return "logits"
+
+
 def forward_view(
     model: nn.Module,
     x: torch.Tensor,
@@ -161,12 +178,21 @@ def forward_view(
         )
     final = result.output
     logits = probs = None
+    kind = None
     predicted = None
     output_picture = None
     if isinstance(final, torch.Tensor) and final.dim() == 2 and final.shape[1] == len(classes):
-        # One output per class: these are logits, and softmax makes them probabilities.
-        logits = final[0].float().cpu().tolist()
-        p = torch.softmax(final[0].float(), dim=0)
+        # One output per class. What it is depends on the last layer: applying softmax to
+        # a Softmax output would squash it towards even (the "double softmax" trap).
+        kind = output_kind(model)
+        out = final[0].float()  # (1, K) -> (K,)
+        logits = out.cpu().tolist()
+        if kind == "probs":
+            p = out
+        elif kind == "log_probs":
+            p = out.exp()
+        else:
+            p = torch.softmax(out, dim=0)
         probs = p.cpu().tolist()
         predicted = int(p.argmax())
     elif isinstance(final, torch.Tensor) and tuple(final.shape[1:]) == input_shape:
@@ -184,6 +210,7 @@ def forward_view(
         label=label,
         classes=tuple(classes),
         logits=logits,
+        output_kind=kind,
         probs=probs,
         predicted=predicted,
         units=units,

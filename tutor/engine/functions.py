@@ -25,7 +25,7 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 
 LABELS = {
     "leaky_relu": "leaky_relu (slope 0.1)",
-    "softmax": "softmax([x, 0])₀",
+    "softmax": "softmax([x, 0])₀ = sigmoid(x)",
 }
 
 

@@ -113,3 +113,47 @@ def judge(outcome: Mapping[str, Any], result: TrainResult) -> list[Verdict]:
         Verdict(name, expected, CLAIMS[name].check(result, expected))
         for name, expected in outcome.items()
     ]
+
+
+def check_outcome(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """Validate an ``outcome:`` mapping (for the lesson schema); ValueError says what is wrong."""
+    from tutor.text import suggest
+
+    for name, expected in (value or {}).items():
+        claim = CLAIMS.get(str(name))
+        if claim is None:
+            raise ValueError(
+                f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
+                f"outcomes: {', '.join(CLAIMS)}"
+            )
+        if claim.kind is bool and not isinstance(expected, bool):
+            raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
+        if claim.kind is float and (
+            isinstance(expected, bool)
+            or not isinstance(expected, int | float)
+            or not 0 <= expected <= 1
+        ):
+            raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
+    return value
+
+
+COMPARISONS = ("lowest_train_loss", "lowest_val_loss", "not_lowest_val_loss")
+"""Statements about several fits of one plot step: which fit (by position) has the
+lowest training or validation loss, or which one does not have the lowest."""
+
+
+def compare_fits(
+    comparisons: Mapping[str, int], train_losses: list[float], val_losses: list[float | None]
+) -> list[Verdict]:
+    """Check ``{lowest_train_loss: 2, not_lowest_val_loss: 2}`` on the fits' final losses."""
+    verdicts = []
+    for name, index in comparisons.items():
+        values = train_losses if name == "lowest_train_loss" else val_losses
+        known = [v for v in values if v is not None and math.isfinite(v)]
+        if len(known) != len(values) or not known:
+            verdicts.append(Verdict(name, index + 1, None))
+            continue
+        lowest = min(range(len(known)), key=lambda i: known[i])
+        held = lowest != index if name == "not_lowest_val_loss" else lowest == index
+        verdicts.append(Verdict(name, index + 1, held))
+    return verdicts

@@ -27,12 +27,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.engine.config import TrainConfig, TrainError
 from tutor.engine.datasets.plane_info import DEFAULT_NOISE, MAX_NOISE, PLANE_SETS
 from tutor.engine.features import DEFAULT_FEATURES, FEATURE_IDS, FeatureError, feature_ids
 from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    from tutor.engine.script import Script
 
 ACTIVATIONS: dict[str, str] = {
     "relu": "ReLU",
@@ -411,18 +414,24 @@ class Playground:
         )
 
 
-def playground_code(config: PlaygroundConfig, epochs: int | None = None) -> str:
-    """The whole playground as one runnable script: the points (the same as the app's),
-    the network with its features layer, and the training loop with these settings.
+def playground_script(config: PlaygroundConfig, epochs: int | None = None) -> Script:
+    """The whole playground as a :class:`~tutor.engine.script.Script`: the points (the
+    same as the app's), the network with its features layer, and the training loop with
+    these settings (kept in parts, so a lesson's steps join into one script).
 
     ``epochs``: how long the script trains (the app trains until stopped; pass the
     epochs it ran); ``config.epochs`` when None.
     """
-    from tutor.engine.codegen import model_code, training_code
+    from tutor.engine.codegen import model_script, training_script
 
     spec = playground_spec(config)
     train = playground_train_config(config.replace(epochs=epochs or config.epochs))
-    return model_code(spec) + "\n" + training_code(spec, config.dataset, train, config.noise)
+    return model_script(spec) + training_script(spec, config.dataset, train, config.noise)
+
+
+def playground_code(config: PlaygroundConfig, epochs: int | None = None) -> str:
+    """:func:`playground_script` as one runnable script."""
+    return playground_script(config, epochs).text()
 
 
 def build_playground(config: PlaygroundConfig, device: Any = "cpu") -> Playground:

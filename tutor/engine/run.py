@@ -1,9 +1,10 @@
 """One training run, assembled in one place for the app and for ``tutor train``.
 
-:class:`TrainingRun` takes a model spec, a dataset and a :class:`TrainConfig` and does
-everything around the training loop that both callers need and must not disagree on:
+:class:`TrainingRun` takes a model source (a spec, or the learner's own model in
+``tutor explore``), a dataset and a :class:`TrainConfig` and does everything around the
+training loop that both callers need and must not disagree on:
 
-* a fresh model built from the spec with the run's seed;
+* a fresh model built from the source with the run's seed;
 * the model × data × loss rules (:mod:`tutor.engine.rules`, shared with validation);
 * where checkpoints go (:func:`run_name`: ``<lesson>-<model>`` for a lesson's model,
   the spec's name otherwise);
@@ -25,11 +26,11 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from tutor.engine.build import build_model
 from tutor.engine.checkpoint import checkpoint_dir
 from tutor.engine.config import OutOfMemory, TrainConfig, check_batch_size, check_lr
 from tutor.engine.device import DeviceInfo, resolve_device
 from tutor.engine.events import DeviceFellBack, TrainResult
+from tutor.engine.source import ModelSource
 from tutor.engine.spec import ModelSpec
 from tutor.engine.tensordata import TensorData, TensorSplit
 from tutor.engine.train import Trainer
@@ -78,7 +79,8 @@ class TrainingRun:
     from any thread.
 
     Args:
-        spec: the model to build (with ``config.seed``).
+        spec: the model to build (with ``config.seed``): a :class:`ModelSpec` or any
+            :class:`~tutor.engine.source.ModelSource` (the learner's own model).
         data: a ``tutor.engine.data.Dataset`` or :class:`TensorData` on ``device``.
         config: the training settings.
         device: where to train.
@@ -92,7 +94,7 @@ class TrainingRun:
 
     def __init__(
         self,
-        spec: ModelSpec,
+        spec: ModelSource,
         data: Any,
         config: TrainConfig,
         device: DeviceInfo | None = None,
@@ -204,19 +206,14 @@ class TrainingRun:
     def check(self) -> None:
         """Refuse a model, data and loss that do not go together, before anything runs.
 
-        The same rules as lesson validation, on the spec's dry run: no forward pass.
+        The same rules as lesson validation, on the spec's dry run (no forward pass), or
+        on what the learner's own model showed when it was loaded.
         """
-        from tutor.engine.build import dry_run
         from tutor.engine.config import TrainError
-        from tutor.engine.rules import DataFacts, ModelFacts, check_combination
+        from tutor.engine.rules import DataFacts, check_combination
 
-        spec, data = self.spec, self.data
-        model = ModelFacts(
-            name=spec.name,
-            input=tuple(spec.input),
-            output=tuple(dry_run(spec, batch_size=1).output_shape[1:]),
-            last_layer=spec.layers[-1].type if spec.layers else "",
-        )
+        data = self.data
+        model = self.spec.rule_facts()
         facts = DataFacts(
             name=getattr(data, "name", "data"),
             sample_shape=tuple(data.train.x.shape[1:]),
@@ -230,7 +227,7 @@ class TrainingRun:
             raise TrainError(key=problems[0].key, **problems[0].values)
 
     def _run_on(self, device: DeviceInfo) -> TrainResult:
-        model = build_model(self.spec, device=device.torch_device, seed=self.config.seed)
+        model = self.spec.build(device.torch_device, seed=self.config.seed)
         with self._lock:
             config = self.config.replace(lr=self._lr, batch_size=self._batch_size)
             trainer = Trainer(
@@ -240,7 +237,9 @@ class TrainingRun:
                 device=device.torch_device,
                 on_event=self._emit,
                 checkpoint_dir=self.checkpoint_dir,
-                spec=self.spec,
+                # Checkpoints store a spec to rebuild the model from; the learner's own
+                # model is rebuilt from their file instead, so only its weights are kept.
+                spec=self.spec if isinstance(self.spec, ModelSpec) else None,
                 progress_interval=self.progress_interval,
                 reserve_core=self.reserve_core,
                 validate=self.validate,

@@ -16,9 +16,8 @@ from typing import Any
 
 import torch.nn as nn
 
-from tutor.engine.build import build_model
 from tutor.engine.device import DeviceInfo, resolve_device
-from tutor.engine.spec import ModelSpec
+from tutor.engine.source import ModelSource
 
 ModelKey = tuple[str, str]
 """``(lesson id, model name)``."""
@@ -26,9 +25,10 @@ ModelKey = tuple[str, str]
 
 @dataclass
 class ModelState:
-    """A built model, the spec it was built from, and how it was trained (if it was)."""
+    """A built model, the source it was built from, and how it was trained (if it was)."""
 
-    spec: ModelSpec
+    spec: ModelSource
+    """A :class:`~tutor.engine.spec.ModelSpec` or the learner's own model."""
     model: nn.Module
     trained: Any = None
     """The ``TrainResult`` of the run that trained it, or None for initial weights."""
@@ -84,7 +84,7 @@ class Session:
 
     # ----------------------------------------------------------------- models
 
-    def model(self, key: ModelKey, spec: ModelSpec) -> ModelState:
+    def model(self, key: ModelKey, spec: ModelSource) -> ModelState:
         """The model for ``key``: trained if it was trained with this spec, else fresh.
 
         A different spec (a layer resized in a "try it" step) gets a fresh model.
@@ -92,16 +92,16 @@ class Session:
         with self._lock:
             state = self._models.get(key)
             if state is None or state.spec != spec:
-                model = build_model(spec, device=self.device.torch_device, seed=0)
+                model = spec.build(self.device.torch_device, seed=0)
                 state = ModelState(spec, model)
                 self._models[key] = state
             return state
 
-    def fresh_model(self, spec: ModelSpec, seed: int = 0) -> nn.Module:
+    def fresh_model(self, spec: ModelSource, seed: int = 0) -> nn.Module:
         """A newly initialised model on the session's device (for a new training run)."""
-        return build_model(spec, device=self.device.torch_device, seed=seed)
+        return spec.build(self.device.torch_device, seed=seed)
 
-    def set_trained(self, key: ModelKey, spec: ModelSpec, model: nn.Module, result: Any) -> None:
+    def set_trained(self, key: ModelKey, spec: ModelSource, model: nn.Module, result: Any) -> None:
         with self._lock:
             self._models[key] = ModelState(spec, model, result)
 

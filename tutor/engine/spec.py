@@ -101,6 +101,34 @@ class ModelSpec:
             return f"{layer.name} ({layer.type})"
         return f"layer {index} ({layer.type})"
 
+    # The model-source interface (tutor.engine.source): what lesson steps and training
+    # runs ask of any model, a spec or the learner's own code.
+
+    def build(self, device: Any = "cpu", seed: int | None = 0) -> nn.Module:
+        """The spec built for real (:func:`tutor.engine.build.build_model`)."""
+        from tutor.engine.build import build_model
+
+        return build_model(self, device=device, seed=seed)
+
+    def rule_facts(self) -> Any:
+        """The rules' :class:`~tutor.engine.rules.ModelFacts`, from a dry run (no weights)."""
+        from tutor.engine.build import dry_run
+        from tutor.engine.rules import ModelFacts
+
+        return ModelFacts(
+            name=self.name,
+            input=tuple(self.input),
+            output=tuple(dry_run(self, batch_size=1).output_shape[1:]),
+            last_layer=self.layers[-1].type if self.layers else "",
+        )
+
+    def code(self) -> Any:
+        """An ``nn.Sequential`` equal to the spec, as a :class:`~tutor.engine.script.Script`
+        (:func:`tutor.engine.codegen.model_script`)."""
+        from tutor.engine.codegen import model_script
+
+        return model_script(self)
+
 
 def _reporter(issues: list[SpecIssue]) -> Any:
     """A ``report`` callback (see ``tutor.engine.layers``) that collects SpecIssues."""

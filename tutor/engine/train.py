@@ -180,7 +180,12 @@ class Trainer(RunControl):
                 if wanted != threads:
                     torch.set_num_threads(wanted)
                     changed = True
-            return self._run()
+            # Dropout draws its masks from the global generator: seed it for the run (and
+            # give it back afterwards), so the same seed gives the same run.
+            cuda = [self.device.index or 0] if self.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=cuda):
+                torch.manual_seed(self.config.seed)
+                return self._run()
         except BaseException:
             self._state = "failed"
             raise

@@ -61,6 +61,11 @@ class UserModel:
     """From an ``input_shape`` attribute."""
     example: ModelInputs | None = None
     """From an ``example_input`` (or ``example_input_array``) attribute."""
+    factory: Any = None
+    """The class or function NAME names (None for a module built in the file), to
+    build the model again with fresh weights."""
+    args: dict[str, Any] | None = None
+    """The ``--args`` it was built with."""
 
 
 def split_target(target: str) -> tuple[Path, str]:
@@ -382,4 +387,5 @@ def load_user_model(target: str, args_json: str | None = None) -> UserModel:
         value = _resolve(module, name, path)
         model = build_named(value, name, path, args)
     spec, example = _own_inputs(model, name)
-    return UserModel(model, f"{path.name}:{name}", path, spec, example)
+    factory = None if isinstance(value, nn.Module) else value
+    return UserModel(model, f"{path.name}:{name}", path, spec, example, factory, args)

@@ -26,6 +26,9 @@ ENGLISH_NAMES: dict[str, str] = {"en": "English", "ko": "Korean"}
 
 DEFAULT_LANGUAGE = "en"
 
+KOREAN = "ko"
+"""The language whose grammar ``tutor validate`` checks (particles after computed values)."""
+
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
@@ -93,5 +96,23 @@ class Phrase(str):
 
 
 def localized(text: object, lang: str) -> str:
-    """``text`` in ``lang`` when it is a :class:`Phrase`, else as it is."""
-    return text.localized(lang) if isinstance(text, Phrase) else str(text)
+    """``text`` in ``lang`` when it is a :class:`Phrase` (or :class:`Joined`), else as it is."""
+    translate = getattr(text, "localized", None)
+    return translate(lang) if callable(translate) else str(text)
+
+
+class Joined(str):
+    """Several texts joined (``"; "``), some of them :class:`Phrase` s: English as a
+    string, any language through :func:`localized`."""
+
+    parts: tuple[object, ...]
+    separator: str
+
+    def __new__(cls, parts: list[object], separator: str = "; ") -> Joined:
+        joined = super().__new__(cls, separator.join(str(p) for p in parts))
+        joined.parts = tuple(parts)
+        joined.separator = separator
+        return joined
+
+    def localized(self, lang: str) -> str:
+        return self.separator.join(localized(p, lang) for p in self.parts)

@@ -15,6 +15,7 @@ import gc
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -38,8 +39,12 @@ from tutor.ui.messages import (
     LanguageChosen,
     OpenLessonRequested,
     QuitRequested,
+    SandboxRequested,
 )
 from tutor.ui.palette import TutorCommands
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import LessonFile
 
 
 class TutorApp(App[None]):
@@ -66,7 +71,15 @@ class TutorApp(App[None]):
         lesson: str | None = None,
         lesson_dirs: Iterable[str | Path] = (),
         settings: Settings | None = None,
+        lesson_file: LessonFile | None = None,
     ) -> None:
+        """
+        Args:
+            lesson: a lesson id or path to open first (``tutor LESSON``).
+            lesson_dirs: more folders of lessons (``--lessons DIR``).
+            settings: instead of the environment's.
+            lesson_file: a lesson made in memory to open first (``tutor explore``).
+        """
         super().__init__()
         settings = settings or Settings.from_env()
         self.context = TutorContext(
@@ -79,6 +92,7 @@ class TutorApp(App[None]):
         """What screens and views share (see ``tutor.ui.context``)."""
         self.set_reactive(TutorApp.language, settings.language)
         self._last_input = time.monotonic()
+        self._first_lesson = lesson_file
 
     # ----------------------------------------------------------------- start-up
 
@@ -92,6 +106,11 @@ class TutorApp(App[None]):
             self.push_screen(LearnerScreen())
         else:
             self.push_screen(LessonListScreen())
+            if self._first_lesson is not None:  # `tutor explore`: the learner's own model
+                from tutor.ui.screens.player import LessonScreen
+
+                first = self._first_lesson
+                self.push_screen(LessonScreen(first.path, 0, lesson_file=first))
         self.start_engine()
         if self.context.progress.warning:
             self.notify(self.context.progress.warning, severity="warning", timeout=15)
@@ -234,6 +253,14 @@ class TutorApp(App[None]):
         if isinstance(self.screen, LessonScreen):
             self.pop_screen()
         self.push_screen(LessonScreen(message.path, message.index))
+
+    @on(SandboxRequested)
+    def open_sandbox(self) -> None:
+        """The model sandbox (from the command palette), over whatever screen is open."""
+        from tutor.ui.screens.sandbox import SandboxScreen
+
+        if self.screen_stack and not isinstance(self.screen, SandboxScreen):
+            self.push_screen(SandboxScreen())
 
     @on(LanguageChosen)
     def choose_language(self, message: LanguageChosen) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tutor.errors import TutorError
 from tutor.locales import DEFAULT_LANGUAGE
@@ -94,6 +94,9 @@ class TutorContext:
     """The device every number is computed on, once PyTorch is loaded."""
     initial_lesson: str | None = None
     """A lesson to open once the list is known (``tutor LESSON``)."""
+    runs: dict[tuple[str, int], list[Any]] = field(default_factory=dict)
+    """Finished training runs per (lesson, step), so a step's charts keep its earlier
+    runs after the learner moves on and comes back."""
 
 
 @runtime_checkable

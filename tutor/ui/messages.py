@@ -104,5 +104,10 @@ class DeviceSwitchRequested(Message):
 
 
 @dataclass
+class SandboxRequested(Message):
+    """Open the model sandbox (from the command palette)."""
+
+
+@dataclass
 class QuitRequested(Message):
     """Quit (asking first while a model trains)."""

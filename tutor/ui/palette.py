@@ -1,4 +1,5 @@
-"""Command palette (ctrl+p): jump to a lesson or a step, switch language or device."""
+"""Command palette (ctrl+p): jump to a lesson or a step, open the model sandbox, switch
+language or device."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from textual.message import Message
 from tutor.course.schema import localize
 from tutor.locales import LANGUAGES, NATIVE_NAMES, t
 from tutor.ui.context import tutor_context
-from tutor.ui.messages import DeviceSwitchRequested, LanguageChosen, OpenLessonRequested
+from tutor.ui.messages import (
+    DeviceSwitchRequested,
+    LanguageChosen,
+    OpenLessonRequested,
+    SandboxRequested,
+)
 
 DEVICES = ("cpu", "cuda", "mps", "auto")
 
 
 class TutorCommands(Provider):
-    """Lessons, steps of the open lesson, languages and devices."""
+    """Lessons, steps of the open lesson, the model sandbox, languages and devices."""
 
     def _post(self, message: Message) -> Callable[[], None]:
         return partial(self.app.post_message, message)
@@ -45,6 +51,13 @@ class TutorCommands(Provider):
                     lesson_file.id,
                 )
             )
+        commands.append(
+            (
+                t("palette.sandbox", lang),
+                self._post(SandboxRequested()),
+                t("palette.sandbox.help", lang),
+            )
+        )
         for code in LANGUAGES:
             commands.append(
                 (

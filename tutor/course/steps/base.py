@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from tutor.course.facts import FactContext
     from tutor.course.lesson import LessonFile
     from tutor.engine.datasets.registry import DatasetInfo
+    from tutor.engine.script import Script
     from tutor.engine.session import ModelState, Session
-    from tutor.engine.spec import ModelSpec
+    from tutor.engine.source import ModelSource
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class StepKind:
     name: str
     schema: type[StepBase]
     check: Callable[[Any, CheckContext], None] | None = None
-    code: Callable[[Any, CodeContext], str | None] | None = None
+    code: Callable[[Any, CodeContext], Script | None] | None = None
 
 
 # ----------------------------------------------------------------------------- checking
@@ -55,7 +56,8 @@ class CheckContext:
 
     lesson_file: LessonFile
     index: int
-    specs: dict[str, ModelSpec]
+    specs: dict[str, ModelSource]
+    """The lesson's models: specs, or the learner's own model in ``tutor explore``."""
     broken: set[str]
     """Models that failed their own checks: steps naming them add no second problem."""
     facts: FactContext
@@ -71,7 +73,7 @@ class CheckContext:
         path = (*self.base, where) if isinstance(where, str) else where
         self.problems.append(self.locator.problem(path, message, key=key))
 
-    def model(self, name: str, where: DataPath | str = "model") -> ModelSpec | None:
+    def model(self, name: str, where: DataPath | str = "model") -> ModelSource | None:
         """The lesson's checked model ``name``, or None after reporting why not."""
         from tutor.text import suggest
 
@@ -129,10 +131,14 @@ class CheckContext:
             self.problem(where if mismatch.field == "model" else mismatch.field, mismatch.message)
 
     def model_facts(self, model: str) -> Any:
-        """The rules' view of a checked model, from its dry run."""
+        """The rules' view of a checked model: a spec's from its dry run (cached in the
+        fact context), the learner's own model's from the pass made when it was loaded."""
         from tutor.engine.rules import ModelFacts
+        from tutor.engine.spec import ModelSpec
 
         spec = self.specs[model]
+        if not isinstance(spec, ModelSpec):
+            return spec.rule_facts()
         run = self.facts.dry_run(model)
         return ModelFacts(
             name=model,
@@ -170,7 +176,7 @@ class CodeContext:
     as the lesson wrote it (``tutor code`` and views without live changes)."""
 
     @property
-    def specs(self) -> dict[str, ModelSpec]:
+    def specs(self) -> dict[str, ModelSource]:
         return self.lesson_file.specs
 
     def dataset(self, step: StepBase) -> str | None:

@@ -23,7 +23,6 @@ from pydantic import field_validator
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
-from tutor.course.steps.train import check_outcome
 from tutor.engine.datasets.plane_info import PLANE_SETS
 from tutor.engine.playground import PlaygroundConfig, PlaygroundError, config_from_spec
 
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from tutor.engine.boundary import BoundaryMap
     from tutor.engine.outcome import Verdict
     from tutor.engine.playground import Playground
+    from tutor.engine.script import Script
 
 CONTROLS = ("layers", "width", "activation", "features", "lr", "regularization", "noise", "dataset")
 """What a learner may change on a boundary step (``controls:``; all of them by default)."""
@@ -79,7 +79,10 @@ class BoundaryStep(StepBase):
     @field_validator("outcome")
     @classmethod
     def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return check_outcome(value)
+        from tutor.engine.outcome import check_outcome
+
+        check_outcome(value)
+        return value
 
 
 @dataclass(frozen=True)
@@ -184,15 +187,15 @@ def check(step: BoundaryStep, ctx: CheckContext) -> None:
         )
 
 
-def code(step: BoundaryStep, ctx: CodeContext) -> str | None:
+def code(step: BoundaryStep, ctx: CodeContext) -> Script | None:
     """The whole playground as one script: the points, the network, the loop. With the
     learner's changes when the app passes them (``LiveNetwork``)."""
-    from tutor.engine.playground import playground_code
+    from tutor.engine.playground import playground_script
 
     if isinstance(ctx.state, LiveNetwork):
-        return playground_code(ctx.state.config, epochs=ctx.state.epochs)
+        return playground_script(ctx.state.config, epochs=ctx.state.epochs)
     config = playground_config(step, ctx.lesson_file)
-    return playground_code(config, epochs=step.epochs or CODE_EPOCHS)
+    return playground_script(config, epochs=step.epochs or CODE_EPOCHS)
 
 
 # ----------------------------------------------------------------------------- compute

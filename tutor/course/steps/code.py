@@ -6,6 +6,7 @@ from typing import Literal
 
 from tutor.course.schema import StepBase, TrainSettings
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class CodeStep(StepBase):
@@ -27,16 +28,16 @@ def check(step: CodeStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, info)
 
 
-def code(step: CodeStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code, training_code
+def code(step: CodeStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import training_script
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    text = model_code(spec)
+    script = spec.code()
     if step.train is not None:
-        text += "\n" + training_code(spec, ctx.dataset(step), step.train.config())
-    return text
+        script = script + training_script(spec, ctx.dataset(step), step.train.config())
+    return script
 
 
 def compute(ctx: ComputeContext) -> str | None:

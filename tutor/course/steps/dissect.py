@@ -14,6 +14,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 from tutor.errors import TutorError
 
 #: Layer types whose width the learner can change.
@@ -76,11 +77,9 @@ def check(step: DissectStep, ctx: CheckContext) -> None:
             )
 
 
-def code(step: DissectStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: DissectStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
-    return model_code(spec) if spec is not None else None
+    return spec.code() if spec is not None else None
 
 
 def width_step(current: int) -> int:
@@ -104,9 +103,7 @@ def compute(
     Args:
         resize: (layer index, new width) to apply to ``spec`` first.
     """
-    from tutor.engine.dissect import dissect
     from tutor.engine.edit import EditError, resize_layer
-    from tutor.engine.images import weight_maps
 
     step: DissectStep = ctx.step
     error = None
@@ -123,10 +120,34 @@ def compute(
         model = ctx.model_state(step.model).model
     else:
         model = session.fresh_model(spec)
-    result = dissect(
-        model, spec.input, batch_size=batch, device=session.device, model_name=spec.name
-    )
-    names = spec.child_names()
+    result = layer_table(spec, model, batch, session.device)
+    result.resized, result.error = done, error
+    return result
+
+
+def layer_table(spec: Any, model: Any, batch: int, device: Any) -> DissectResult:
+    """The layer table of ``model`` (built from ``spec``) traced on a batch of ``batch``.
+
+    ``spec`` is any model source (a spec, or the learner's own model); only a spec's
+    Linear and Conv layers can be resized. The dissect step and the sandbox draw this.
+    """
+    from tutor.engine.dissect import dissect
+    from tutor.engine.images import weight_maps
+    from tutor.engine.source import explained
+    from tutor.engine.spec import ModelSpec
+
+    with explained(spec):
+        # The table shows no FLOPs: counting them would only slow every redraw.
+        result = dissect(
+            model,
+            spec.input,
+            batch_size=batch,
+            device=device,
+            model_name=spec.name,
+            count_flops=False,
+        )
+    resizable = isinstance(spec, ModelSpec)
+    names = spec.child_names() if resizable else []
     rows = []
     for record, notes in zip(result.layers, result.notes, strict=True):
         width_index = names.index(record.path) if record.path in names else None
@@ -156,8 +177,6 @@ def compute(
         result.trace.total_params,
         result.trace.total_mult_adds,
         result.device,
-        done,
-        error,
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class ForwardStep(StepBase):
@@ -45,11 +46,9 @@ def check(step: ForwardStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-def code(step: ForwardStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: ForwardStep, ctx: CodeContext) -> Script | None:
     spec = ctx.specs.get(step.model)
-    return model_code(spec) if spec is not None else None
+    return spec.code() if spec is not None else None
 
 
 def compute(
@@ -63,6 +62,7 @@ def compute(
     The defaults are the step's own; the train step passes its model to show it trained.
     """
     from tutor.engine.forward import forward_view, shift_image
+    from tutor.engine.source import explained
 
     step = ctx.step
     name = model or step.model
@@ -73,13 +73,16 @@ def compute(
     index = (sample if sample is not None else getattr(step, "sample", 0)) % count
     pixels = shift if shift is not None else getattr(step, "shift", 0)
     x, label, _ = data.sample(index, split)  # (C, H, W) normalized, or (1,) a reading
+    source = ctx.lesson_file.specs[name]
     net = ctx.model_state(name).model
     if data.task != "classification":
-        view = forward_view(net, x, label=None, classes=())
+        with explained(source):
+            view = forward_view(net, x, label=None, classes=())
         return ForwardResult(view, index, split, 0, count)
     image = data.image(index, split)  # (C, H, W) 0..1 for the picture
     x, image = shift_image(x, pixels), shift_image(image, pixels)
-    view = forward_view(net, x, image=image, label=int(label), classes=data.classes)
+    with explained(source):  # the learner's own model fails in their own file
+        view = forward_view(net, x, image=image, label=int(label), classes=data.classes)
     return ForwardResult(view, index, split, pixels, count)
 
 

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tutor.course.schema import LocalText, StepBase, TrainSettings, _Strict
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 from tutor.locales import t
 
 FUNCTIONS = ("tanh", "hardtanh", "sigmoid", "relu", "leaky_relu", "softmax", "identity", "step")
@@ -42,6 +43,16 @@ class Fit(TrainSettings):
     full_batch: bool = True
     epochs: int = Field(1000, ge=1, le=100000)
     """A full-batch fit takes one step per epoch, so it needs many."""
+    outcome: dict[str, Any] | None = None
+    """What the text says this fit's run shows (as on a train step), checked."""
+
+    @field_validator("outcome")
+    @classmethod
+    def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        from tutor.engine.outcome import check_outcome
+
+        check_outcome(value)
+        return value
 
 
 class PlotStep(StepBase):
@@ -53,11 +64,29 @@ class PlotStep(StepBase):
     x: tuple[float, float] = (-4.0, 4.0)
     dataset: str | None = None
     fits: list[Fit] = Field(default_factory=list)
+    compare: dict[str, int] | None = None
+    """What the text says about the fits side by side, checked after they are trained:
+    ``{lowest_train_loss: 2, not_lowest_val_loss: 2}`` (fits counted from 0)."""
 
     @model_validator(mode="after")
     def _something(self) -> PlotStep:
+        from tutor.engine.outcome import COMPARISONS
+
         if not (self.functions or self.curves or self.fits):
             raise ValueError("a plot step needs 'functions', 'curves' or 'fits'")
+        for name, index in (self.compare or {}).items():
+            if name not in COMPARISONS:
+                raise ValueError(
+                    f"unknown comparison '{name}'; comparisons: {', '.join(COMPARISONS)}"
+                )
+            if (
+                isinstance(index, bool)
+                or not isinstance(index, int)
+                or not 0 <= index < len(self.fits)
+            ):
+                raise ValueError(
+                    f"compare: {name} names fit {index!r}, but the fits are 0 to {len(self.fits) - 1}"
+                )
         if self.x[0] >= self.x[1]:
             raise ValueError(f"'x' must be [low, high] with low < high, got {list(self.x)}")
         return self
@@ -74,13 +103,16 @@ class PlotStep(StepBase):
 
 @dataclass(frozen=True)
 class FitLine:
-    """A fitted model as plain numbers: its curve, final loss and parameters."""
+    """A fitted model as plain numbers: its curve, final losses and parameters."""
 
     label: str
     xs: list[float]
     ys: list[float]
     loss: float
+    val_loss: float | None
     params: dict[str, list[float]]
+    verdicts: list[Any] = field(default_factory=list)
+    """This fit's ``outcome`` claims, checked (``tutor.engine.outcome.Verdict``)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +120,12 @@ class PlotResult:
     series: list[Any] = field(default_factory=list)
     """Activation functions and curves: ``tutor.engine.functions.Series``."""
     points: tuple[list[float], list[float]] | None = None
+    """The training points (x, y)."""
+    val_points: tuple[list[float], list[float]] | None = None
+    """The validation points, drawn apart: the fits never trained on them."""
     fits: list[FitLine] = field(default_factory=list)
+    comparisons: list[Any] = field(default_factory=list)
+    """The step's ``compare`` claims, checked."""
 
 
 def check(step: PlotStep, ctx: CheckContext) -> None:
@@ -106,11 +143,9 @@ def check(step: PlotStep, ctx: CheckContext) -> None:
             ctx.combination(fit.model, info, fit.loss, where=where)
 
 
-_CODE = """import torch
-import torch.nn.functional as F
-
-x = torch.linspace({low}, {high}, 200)
+_CODE = """x = torch.linspace({low}, {high}, 200)
 {lines}
+print({names})
 """
 
 _ACTIVATION_CODE = {
@@ -125,8 +160,9 @@ _ACTIVATION_CODE = {
 }
 
 
-def code(step: PlotStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
+def code(step: PlotStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import model_script, training_script
+    from tutor.engine.script import join
 
     if step.functions or step.curves:
         lines = [f"{name} = {_ACTIVATION_CODE[name]}" for name in step.functions]
@@ -137,10 +173,24 @@ def code(step: PlotStep, ctx: CodeContext) -> str | None:
                 for term in curve.terms
             )
             lines.append(f"curve_{n} = {curve.c:g} + {terms}")
-        return _CODE.format(low=step.x[0], high=step.x[1], lines="\n".join(lines))
-    return "\n".join(
-        model_code(ctx.specs[fit.model]) for fit in step.fits if fit.model in ctx.specs
-    )
+        names = [line.split(" = ", 1)[0] for line in lines]
+        body = _CODE.format(
+            low=step.x[0],
+            high=step.x[1],
+            lines="\n".join(lines),
+            names=", ".join(names) + ".shape"
+            if len(names) == 1
+            else "[t.shape for t in (" + ", ".join(names) + ",)]",
+        )
+        return Script(imports=["import torch", "import torch.nn.functional as F"], body=[body])
+    dataset = ctx.dataset(step)
+    parts = [
+        model_script(ctx.specs[fit.model])
+        + training_script(ctx.specs[fit.model], dataset, fit.config())
+        for fit in step.fits
+        if fit.model in ctx.specs
+    ]
+    return join(parts) if parts else None
 
 
 def compute(ctx: ComputeContext) -> PlotResult:
@@ -161,22 +211,41 @@ def compute(ctx: ComputeContext) -> PlotResult:
 
 
 def _fits(ctx: ComputeContext, step: PlotStep, series: list[Any]) -> PlotResult:
+    """Each fit trained on the training points and scored on the validation points."""
     from tutor.engine.fits import fit_regression, points
+    from tutor.engine.outcome import compare_fits, judge
 
     session = ctx.session
     data = ctx.dataset(step.dataset)
-    everything = data.split("all") if data.all is not None else data.train
+    span = data.split("all").x if data.all is not None else data.train.x
     fits = []
     for fit in step.fits:
         spec = ctx.lesson_file.specs[fit.model]
         model = session.fresh_model(spec, seed=fit.seed)
         done = fit_regression(
-            model, everything.x, everything.y, fit.config(), device=session.device.torch_device
+            model,
+            data.train,
+            fit.config(),
+            val=data.val,
+            device=session.device.torch_device,
+            span=span,
         )
         label = ctx.text(fit.label) if fit.label else fit.model
-        fits.append(FitLine(label, done.xs, done.ys, done.loss, done.parameters))
+        verdicts = judge(fit.outcome, done.result) if fit.outcome else []
+        fits.append(
+            FitLine(label, done.xs, done.ys, done.loss, done.val_loss, done.parameters, verdicts)
+        )
         session.set_trained((ctx.lesson_id, fit.model), spec, model, done.result)
-    return PlotResult(series=series, points=points(everything.x, everything.y), fits=fits)
+    comparisons = compare_fits(
+        step.compare or {}, [f.loss for f in fits], [f.val_loss for f in fits]
+    )
+    return PlotResult(
+        series=series,
+        points=points(data.train.x, data.train.y),
+        val_points=points(data.val.x, data.val.y) if len(data.val) else None,
+        fits=fits,
+        comparisons=comparisons,
+    )
 
 
 KIND = StepKind("plot", PlotStep, check=check, code=code)

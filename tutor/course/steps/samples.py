@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tutor.course.schema import StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class SamplesStep(StepBase):
@@ -49,21 +50,20 @@ def check(step: SamplesStep, ctx: CheckContext) -> None:
     ctx.dataset(step)
 
 
-_CODE = """from torchvision import datasets
-from torchvision.transforms import ToTensor
-
-train_data = datasets.{cls}(root="data", train=True, download=True, transform=ToTensor())
-image, label = train_data[{i}]          # already a pair: the image and its label
-print(image.shape)                       # (C, H, W), one sample without a batch
-print(label, train_data.classes[label])  # the class name is only a lookup
+_CODE = """image, label = train_data[{i}]  # already a pair: the image and its label
+print(image.shape)               # (C, H, W), one sample without a batch
+print(label, classes[label])     # the class name is only a lookup
 """
 
 
-def code(step: SamplesStep, ctx: CodeContext) -> str | None:
+def code(step: SamplesStep, ctx: CodeContext) -> Script | None:
     from tutor.engine.codegen import torchvision_class
+    from tutor.engine.codegen_data import data_script
 
-    cls = torchvision_class(ctx.dataset(step))
-    return _CODE.format(cls=cls, i=step.start) if cls else None
+    dataset = ctx.dataset(step)
+    if not torchvision_class(dataset):
+        return None
+    return data_script(dataset) + Script(body=[_CODE.format(i=step.start)])
 
 
 def compute(ctx: ComputeContext) -> SamplesResult:

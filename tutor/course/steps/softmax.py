@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from tutor.course.schema import LocalText, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 
 class SoftmaxStep(StepBase):
@@ -69,10 +70,7 @@ def check(step: SoftmaxStep, ctx: CheckContext) -> None:
         ctx.combination(step.model, ctx.dataset(step))
 
 
-_CODE = """import torch
-from torch import nn
-
-logits = torch.tensor([{logits}])           # (1, K): one score per class
+_CODE = """logits = torch.tensor([[{logits}]])         # (1, K): one score per class
 probs = torch.softmax(logits, dim=1)         # exp(z) / sum(exp(z)), each row sums to 1
 label = torch.tensor([{label}])
 loss = nn.CrossEntropyLoss()(logits, label)  # = -log probs[0, label]
@@ -80,13 +78,13 @@ same = nn.NLLLoss()(nn.LogSoftmax(dim=1)(logits), label)
 """
 
 
-def code(step: SoftmaxStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code
-
+def code(step: SoftmaxStep, ctx: CodeContext) -> Script | None:
     if step.logits is not None:
-        return _CODE.format(logits=", ".join(f"{v:g}" for v in step.logits), label=step.label)
+        body = _CODE.format(logits=", ".join(repr(float(v)) for v in step.logits), label=step.label)
+        body += "print(probs, loss.item(), same.item())\n"
+        return Script(imports=["import torch", "from torch import nn"], body=[body])
     spec = ctx.specs.get(step.model or "")
-    return model_code(spec) if spec is not None else None
+    return spec.code() if spec is not None else None
 
 
 def compute(
@@ -97,6 +95,7 @@ def compute(
     """Softmax of ``logits`` (the step's own, or changed by the learner), or of the
     model's logits for ``sample`` when ``logits`` is None."""
     from tutor.engine.softmax import sample_logits, softmax_breakdown
+    from tutor.engine.source import explained
 
     step: SoftmaxStep = ctx.step
     if step.model is None:
@@ -112,7 +111,11 @@ def compute(
     count = len(data.split(split))
     index = (sample if sample is not None else step.sample) % count
     x, label, _ = data.sample(index, split)
-    values = logits if logits is not None else sample_logits(ctx.model_state(step.model).model, x)
+    if logits is not None:
+        values = logits
+    else:
+        with explained(ctx.lesson_file.specs[step.model]):
+            values = sample_logits(ctx.model_state(step.model).model, x)
     return SoftmaxResult(
         softmax_breakdown(values, int(label)), list(data.classes), list(values), index, count
     )

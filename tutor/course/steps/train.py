@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from tutor.course.schema import StepBase, TrainSettings
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
+from tutor.engine.script import Script
 
 #: Learning rates and batch sizes that ``l``/``L`` and ``b``/``B`` step through.
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -51,31 +52,10 @@ class TrainStep(StepBase, TrainSettings):
     @field_validator("outcome")
     @classmethod
     def _check_outcome(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return check_outcome(value)
+        from tutor.engine.outcome import check_outcome
 
-
-def check_outcome(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An ``outcome:`` mapping of claims (``tutor.engine.outcome.CLAIMS``), checked: the
-    validator of every step kind that states what its run shows."""
-    from tutor.engine.outcome import CLAIMS
-    from tutor.text import suggest
-
-    for name, expected in (value or {}).items():
-        claim = CLAIMS.get(str(name))
-        if claim is None:
-            raise ValueError(
-                f"unknown outcome '{name}'{suggest(str(name), list(CLAIMS))}; "
-                f"outcomes: {', '.join(CLAIMS)}"
-            )
-        if claim.kind is bool and not isinstance(expected, bool):
-            raise ValueError(f"outcome '{name}' is true or false, not {expected!r}")
-        if claim.kind is float and (
-            isinstance(expected, bool)
-            or not isinstance(expected, int | float)
-            or not 0 <= expected <= 1
-        ):
-            raise ValueError(f"outcome '{name}' is a share from 0 to 1, not {expected!r}")
-    return value
+        check_outcome(value)
+        return value
 
 
 def check(step: TrainStep, ctx: CheckContext) -> None:
@@ -98,28 +78,34 @@ def check(step: TrainStep, ctx: CheckContext) -> None:
         )
 
 
-def code(step: TrainStep, ctx: CodeContext) -> str | None:
-    from tutor.engine.codegen import model_code, training_code
+def code(step: TrainStep, ctx: CodeContext) -> Script | None:
+    from tutor.engine.codegen import model_script, training_script
 
     spec = ctx.specs.get(step.model)
     if spec is None:
         return None
-    return model_code(spec) + "\n" + training_code(spec, ctx.dataset(step), step.config())
+    return model_script(spec, step.seed) + training_script(spec, ctx.dataset(step), step.config())
 
 
 def start(
     ctx: ComputeContext,
     on_event: Callable[[object], None],
+    switches: dict[str, bool] | None = None,
     **changes: Any,
 ) -> Any:
     """A training run of the step's model on its data, with the learner's ``changes``
-    to the settings (``lr``, ``batch_size``, ``epochs``); call ``run()`` on it in a
-    worker thread, then :func:`keep`."""
+    to the settings (``lr``, ``batch_size``, ``epochs``) and its ``switches`` (a
+    dropout or weight-decay switch turned off); call ``run()`` on it in a worker
+    thread, then :func:`keep`."""
+    from tutor.engine.edit import with_dropout
     from tutor.engine.run import TrainingRun, run_name
 
     step: TrainStep = ctx.step
+    switches = switches or {}
     data = ctx.dataset()
-    spec = ctx.lesson_file.specs[step.model]
+    spec = with_dropout(ctx.lesson_file.specs[step.model], switches.get("dropout", True))
+    if not switches.get("weight_decay", True):
+        changes["weight_decay"] = 0.0
     return TrainingRun(
         spec,
         data,
@@ -135,6 +121,8 @@ def keep(ctx: ComputeContext, run: Any, result: Any) -> None:
     """Keep the trained model for the lesson's later steps (when it learned anything)."""
     step: TrainStep = ctx.step
     if result.epochs_done > 0 and run.model is not None:
+        # Kept under the lesson's own spec: the later steps use the model as written
+        # (with dropout switched off, only its p differs, and eval mode ignores p).
         spec = ctx.lesson_file.specs[step.model]
         ctx.session.set_trained((ctx.lesson_id, step.model), spec, run.model, result)
 

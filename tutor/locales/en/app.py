@@ -96,4 +96,5 @@ STRINGS: dict[str, str] = {
     "learner.reserved": "{name} is a name some systems reserve; please choose another.",
     "learner.welcome": "Welcome, {name}. Your progress is saved in {folder}.",
     "learner.cannot_create": "Cannot create your folder {folder}: {reason}",
+    'player.standin': "The text is about {requested} ({requested_classes}). Offline, {used} stands in for it ({used_classes}): the pictures, classes and numbers here are {used}'s, so where the text names {requested}'s classes, read its own. `tutor data fetch {name}` gets the real data.",
 }

@@ -96,4 +96,5 @@ STRINGS: dict[str, str] = {
     "learner.reserved": "{name}은(는) 일부 시스템이 예약해 둔 이름입니다. 다른 이름을 고르세요.",
     "learner.welcome": "{name}님, 환영합니다. 진행 상황은 {folder}에 저장됩니다.",
     "learner.cannot_create": "폴더 {folder}를 만들 수 없습니다: {reason}",
+    'player.standin': '이 글은 {requested}({requested_classes})에 대한 것입니다. 오프라인이라 {used}({used_classes})을(를) 대신 씁니다. 여기 나오는 그림, 클래스, 숫자는 {used}의 것이므로, 글에서 {requested}의 클래스를 말하는 곳은 이 데이터의 클래스로 바꿔 읽으세요. 실제 데이터는 `tutor data fetch {name}`으로 받을 수 있습니다.',
 }

@@ -39,10 +39,19 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+l", "app.toggle_language", "key.language", show=False),
     ]
 
-    def __init__(self, path: Path, index: int | None = None) -> None:
+    def __init__(
+        self, path: Path, index: int | None = None, lesson_file: LessonFile | None = None
+    ) -> None:
+        """
+        Args:
+            path: the lesson file (read and checked through the catalog).
+            index: the step to open; by default where the learner left off.
+            lesson_file: a lesson made in memory (``tutor explore``), played as it is.
+        """
         super().__init__()
         self.path = path
         self.requested_index = index
+        self.given = lesson_file
         self.lesson_file: LessonFile | None = None
         self.index = 0
         self.data: Any = None
@@ -57,6 +66,7 @@ class LessonScreen(Screen[None]):
         yield Static(id="lesson-header")
         with VerticalScroll(id="step-body"):
             yield Static(id="step-title")
+            yield Static(id="step-standin", classes="standin")
             yield Markdown(id="step-text")
             yield LoadingIndicator(id="step-loading")
         yield TutorFooter()
@@ -71,6 +81,8 @@ class LessonScreen(Screen[None]):
     def prepare(self) -> LessonFile:
         """Load and check the lesson (models dry-run, facts resolved): needs torch."""
         self.ctx.engine.wait()
+        if self.given is not None:
+            return self.given
         return self.ctx.catalog.load(self.path)
 
     @work(thread=True, exclusive=True, group="text", exit_on_error=False, name="fill-text")
@@ -138,6 +150,7 @@ class LessonScreen(Screen[None]):
             progress.complete(lesson.id, lesson.step_key(self.index))
         self.index = index
         self.data = None  # the new step's view names its own data
+        self.show_standin()
         progress.visit(lesson.id, index)
         if progress.save_error:
             self.notify(progress.save_error, severity="warning")
@@ -204,6 +217,32 @@ class LessonScreen(Screen[None]):
     def on_data_in_use(self, message: DataInUse) -> None:
         self.data = message.data
         self.update_header()
+        self.show_standin()
+
+    def show_standin(self) -> None:
+        """When the data in use stands in for the lesson's (offline), say so above the
+        text: the text may name coats and sneakers while the pictures show digits."""
+        if not self.query("#step-standin"):
+            return
+        banner = self.query_one("#step-standin", Static)
+        data = self.data
+        if data is None or not data.is_fallback:
+            banner.display = False
+            return
+        from tutor.engine.datasets.registry import dataset_info
+
+        wanted = dataset_info(data.requested)
+        text = t(
+            "player.standin",
+            self.ctx.language,
+            requested=wanted.title,
+            requested_classes=", ".join(wanted.classes[:4]) + (" …" if len(wanted.classes) > 4 else ""),
+            used=data.title,
+            used_classes=", ".join(data.classes[:4]) + (" …" if len(data.classes) > 4 else ""),
+            name=wanted.name,
+        )
+        banner.update(Text("ⓘ " + text, style="yellow"))
+        banner.display = True
 
     def device_changed(self) -> None:
         """The app's device changed (loaded, switched, fell back): name it."""

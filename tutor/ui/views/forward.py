@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,6 +27,12 @@ from tutor.ui.widgets.pixels import (
 from tutor.ui.widgets.strips import StripView
 
 BAR = 24
+OUTPUT_HEADINGS = {
+    "logits": "forward.logits",
+    "log_probs": "forward.log_probs",
+    "probs": "forward.probs",
+}
+"""What the model's output per class is, said above its table (no double softmax)."""
 
 
 def bar(value: float, biggest: float, width: int = BAR) -> Text:
@@ -60,12 +67,13 @@ def logits_table(
     """Each class's logit and probability, with bars; the true class and prediction marked."""
     text = Text()
     biggest = max((abs(v) for v in logits), default=1.0)
-    name_w = max((len(c) for c in classes), default=1)
+    # Cells, not characters: a Hangul class name is two cells per character.
+    name_w = max((cell_len(c) for c in classes), default=1)
     for k, z in enumerate(logits):
         name = classes[k] if k < len(classes) else str(k)
         mark = "✔" if k == label else " "
         style = "bold" if k == predicted else ""
-        text.append(f"{mark}{k:>2} {name:<{name_w}} ", style=style)
+        text.append(f"{mark}{k:>2} {name}{' ' * (name_w - cell_len(name))} ", style=style)
         text.append(f"{z:+8.3f} ", style=style)
         z_bar = bar(z, biggest, 12)
         z_bar.pad_right(13 - z_bar.cell_len)
@@ -185,7 +193,8 @@ class ForwardView(StepView):
                 strip = strip_line(layer.values)
                 lines += [strip[i : i + width] for i in range(0, len(strip), width)]
         if view.logits is not None:
-            lines += render_lines(Text(tr("forward.logits"), style="bold"), width)
+            heading = OUTPUT_HEADINGS.get(view.output_kind or "logits", "forward.logits")
+            lines += render_lines(Text(tr(heading), style="bold"), width)
             table = logits_table(view.logits, view.probs, view.classes, view.label, view.predicted)
             lines += render_lines(table, width)
         if view.output_picture is not None:

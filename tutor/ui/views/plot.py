@@ -12,6 +12,7 @@ from tutor.course.steps import plot as kind
 from tutor.course.steps.plot import PlotResult
 from tutor.ui.views.base import StepView
 from tutor.ui.widgets.chart import Chart, ChartView, Series, chart_lines
+from tutor.ui.widgets.verdicts import verdict_text
 
 PLOT_HEIGHT = 18
 
@@ -34,7 +35,10 @@ class PlotView(StepView):
         """The chart's lines for the view's width (built in a worker: it is slow)."""
         parts = [Series(s.label, s.xs, s.ys) for s in result.series]
         if result.points is not None:
-            parts.append(Series(self.tr("plot.data"), *result.points, scatter=True))
+            label = self.tr("plot.data.train" if result.fits else "plot.data")
+            parts.append(Series(label, *result.points, scatter=True))
+        if result.val_points is not None:
+            parts.append(Series(self.tr("plot.data.val"), *result.val_points, scatter=True))
         parts += [Series(f.label, f.xs, f.ys) for f in result.fits]
         width, height = self.query_one("#plot", ChartView).chart_size(PLOT_HEIGHT)
         return chart_lines(Chart(parts), width, height)
@@ -61,12 +65,18 @@ class PlotView(StepView):
         self.query_one("#plot", ChartView).set_lines(lines)
         notes = Text()
         for fit in result.fits:
-            notes.append(self.tr("plot.fit", label=fit.label, loss=fit.loss) + "\n", style="bold")
+            if fit.val_loss is None:
+                line = self.tr("plot.fit", label=fit.label, loss=fit.loss)
+            else:
+                line = self.tr("plot.fit.losses", label=fit.label, loss=fit.loss, val=fit.val_loss)
+            notes.append(line + "\n", style="bold")
+            notes.append_text(verdict_text(fit.verdicts, self.tr, self.lang))
             for name, values in fit.params.items():
                 shown = ", ".join(f"{v:.4g}" for v in values[:6]) + (
                     " …" if len(values) > 6 else ""
                 )
                 notes.append(f"  {name} ({len(values)}): {shown}\n", style="dim")
+        notes.append_text(verdict_text(result.comparisons, self.tr, self.lang))
         self.query_one("#plot-notes", Static).update(notes)
 
 

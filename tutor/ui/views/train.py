@@ -1,8 +1,13 @@
 """Train: live training with curves, speed and device; then metrics and the trained model.
 
-The trainer runs in a thread worker and reports through ``post_message`` (the trainer
-itself sends at most ten progress events a second, and a newer progress message
+The run (``tutor.engine.run.TrainingRun``) trains in a thread worker and reports through
+``post_message`` (at most ten progress events a second; a newer progress message
 replaces an older one still queued). While it runs, torch leaves one core to the UI.
+
+Two charts show the run per epoch: training and validation loss, and training and
+validation accuracy, with the step's earlier runs beside them (labelled with their
+settings) and a line where the validation loss was lowest (early stopping). After a run,
+what the lesson says the run shows (``outcome:``) is checked and said.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tutor.course.steps import train as kind
 from tutor.course.steps.train import BATCH_LADDER, LR_LADDER, TrainStep, ladder_step
+from tutor.engine.config import EARLY_STOP_PATIENCE
 from tutor.engine.events import (
     CheckpointFailed,
     DeviceFellBack,
@@ -30,36 +36,33 @@ from tutor.engine.events import (
     TrainingResumed,
     TrainingStopped,
 )
+from tutor.engine.outcome import judge
 from tutor.ui import messages
 from tutor.ui.messages import TrainerEvent
 from tutor.ui.views.base import StepView
-from tutor.ui.widgets.chart import Chart, ChartView, Series, chart_lines
+from tutor.ui.views.train_text import activity_text, status_lines
+from tutor.ui.widgets.chart import ChartView, chart_lines
 from tutor.ui.widgets.metrics import metrics_renderable
-from tutor.ui.widgets.pixels import text_line
+from tutor.ui.widgets.run_charts import RunRecord, accuracy_chart, loss_chart
 from tutor.ui.widgets.strips import StripView
+from tutor.ui.widgets.verdicts import verdict_text
 
 STATUS_INTERVAL = 0.2
 """Seconds between two redraws of the status line and progress bar during an epoch."""
-PLOT_POINTS = 120
-PLOT_HEIGHT = 14
+PLOT_HEIGHT = 12
 PLOT_INTERVAL = 0.5
-"""Seconds between two redraws of the loss plot while training (its rebuild is the
-expensive part of a frame; the status line still updates at every event)."""
-
-
-def thin(
-    xs: list[float], ys: list[float], points: int = PLOT_POINTS
-) -> tuple[list[float], list[float]]:
-    """Keep at most ``points`` points (evenly spaced) so redrawing stays cheap."""
-    if len(xs) <= points:
-        return xs, ys
-    stride = len(xs) / points
-    keep = [int(i * stride) for i in range(points)] + [len(xs) - 1]
-    return [xs[i] for i in keep], [ys[i] for i in keep]
+"""Seconds between two rebuilds of the charts while training (their build is the
+expensive part of a frame; the status line still updates more often)."""
+SWITCH_NAMES = {"dropout": "train.toggle.dropout", "weight_decay": "train.toggle.weight_decay"}
+SWITCH_KEYS = {"dropout": "train.keys.dropout", "weight_decay": "train.keys.weight_decay"}
+ON_OFF = {True: "train.on", False: "train.off"}
+FINAL = (TrainingDiverged, TrainingStopped, TrainingPaused, TrainingResumed, TrainingFinished)
+"""Events that end or pause a run: drawn at once, not at the next interval."""
 
 
 class TrainView(StepView):
-    """Start, pause and stop training; change the learning rate and batch size."""
+    """Start, pause and stop training; change the learning rate and batch size; flip
+    the step's switches (dropout, weight decay)."""
 
     BINDINGS = [
         Binding("s", "start", "key.start"),
@@ -69,6 +72,8 @@ class TrainView(StepView):
         Binding("L", "lr(-1)", "key.lr_down"),
         Binding("b", "batch(1)", "key.batch_up"),
         Binding("B", "batch(-1)", "key.batch_down"),
+        Binding("d", "toggle('dropout')", "key.dropout"),
+        Binding("w", "toggle('weight_decay')", "key.weight_decay"),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -78,37 +83,43 @@ class TrainView(StepView):
         self.lr = step.lr
         self.batch_size = step.batch_size
         self.epochs = step.epochs
+        self.switches = {name: True for name in step.toggles}
+        """The step's switches, on as the lesson wrote them until the learner flips one."""
         self.trainer: Any = None
         self.state = "idle"
-        self.epoch = 0
-        self.loss_x: list[float] = []
-        self.loss_y: list[float] = []
-        self.val_x: list[float] = []
-        self.val_y: list[float] = []
-        self.last_epoch: Any = None
+        self.record: RunRecord | None = None
+        self.last_epoch: EpochFinished | None = None
         self.last_step: Any = None
         self.result: Any = None
-        self.diverged: Any = None
+        self.diverged: TrainingDiverged | None = None
         self._last_plot = 0.0
         self._last_status = 0.0
         self.device_label = ""
         self.image_data = False
         """True when the run's samples are images (the trained model is then shown on one)."""
 
+    @property
+    def earlier(self) -> list[RunRecord]:
+        """The step's finished runs before this one (kept while the app runs)."""
+        return self.ctx.runs.setdefault((self.lesson_id, self.index), [])
+
     def compose(self) -> ComposeResult:
         yield Static(id="train-settings")
         yield StripView(id="train-status")
         yield ChartView(id="train-plot")
+        yield ChartView(id="train-accuracy")
+        yield Static(id="train-notes")
         yield Static(id="train-result")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.draw_settings()
         self.draw_status()
+        if self.earlier:  # back on the step: its earlier runs are still there
+            self.draw_plot(force=True)
 
     def compute(self) -> Any:
-        # Nothing to precompute: training starts on a key press.
-        return None
+        return None  # nothing to precompute: training starts on a key press
 
     def on_unmount(self) -> None:
         # Leaving the step ends its run: nothing would show it any more. The trainer
@@ -117,24 +128,33 @@ class TrainView(StepView):
             self.trainer.stop()
 
     def on_resize(self) -> None:
-        if not self.is_attached:
-            return
-        # Status lines and chart are laid out for the width: redo them when it changes.
-        self.draw_status()
-        if self.loss_x:
+        if self.is_attached:
+            self.draw_status()  # laid out for the width: redo them when it changes
             self.draw_plot(force=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The switch keys exist only on steps that offer them."""
+        if action == "toggle":
+            return bool(parameters) and parameters[0] in self.switches
+        return True
 
     # ----------------------------------------------------------------- training
 
     def action_start(self) -> None:
         if self.state in ("running", "paused"):
             return
+        if self.record is not None and self.record.epochs:
+            self.earlier.append(self.record)
         self.state = "running"
-        self.epoch = 0
-        self.loss_x, self.loss_y, self.val_x, self.val_y = [], [], [], []
+        label = self.tr("train.run_label", lr=self.lr, batch=self.batch_size)
+        for name, on in self.switches.items():
+            label += " · " + self.tr(
+                f"train.toggle.{name}", state=self.tr(f"train.{'on' if on else 'off'}")
+            )
+        self.record = RunRecord(label)
         self.result = self.diverged = self.last_epoch = self.last_step = None
-        self.query_one("#train-result", Static).update("")
-        self.query_one("#train-plot").display = True
+        for widget in ("#train-result", "#train-notes"):
+            self.query_one(widget, Static).update("")
         for old in self.query(".trained-forward"):
             old.remove()
         self.draw_status()
@@ -149,6 +169,7 @@ class TrainView(StepView):
             lr=self.lr,
             batch_size=self.batch_size,
             epochs=self.epochs,
+            switches=dict(self.switches),
         )
         self.device_label = work.session.device.label
         self.trainer = run
@@ -163,17 +184,10 @@ class TrainView(StepView):
 
     def on_trainer_event(self, message: TrainerEvent) -> None:
         event = message.event
-        if isinstance(event, StepFinished):
-            self.last_step = event
-            self.epoch = event.epoch
-            self.loss_x.append(event.epoch - 1 + event.epoch_progress)
-            self.loss_y.append(event.loss)
-        elif isinstance(event, EpochFinished):
+        if self.record is not None:
+            self.record.add(event)
+        if isinstance(event, EpochFinished):
             self.last_epoch = event
-            self.epoch = event.epoch
-            if event.val_loss is not None:
-                self.val_x.append(float(event.epoch))
-                self.val_y.append(event.val_loss)
         elif isinstance(event, TrainingPaused):
             self.state = "paused"
         elif isinstance(event, TrainingResumed):
@@ -187,20 +201,16 @@ class TrainView(StepView):
             self.notify(event.message, severity="warning", timeout=15)
         elif isinstance(event, DeviceFellBack):
             self.fell_back(event)
+        elif isinstance(event, StepFinished):
+            self.last_step = event
         # Small datasets finish an epoch many times a second: only the events that end
         # or pause a run redraw at once; the others wait for the next interval.
-        final = isinstance(
-            event,
-            TrainingDiverged
-            | TrainingStopped
-            | TrainingPaused
-            | TrainingResumed
-            | TrainingFinished,
-        )
+        final = isinstance(event, FINAL)
         now = time.monotonic()
         if final or now - self._last_status >= STATUS_INTERVAL:
             self._last_status = now
             self.draw_status()
+            self.draw_notes()
         self.draw_plot(force=final)
         if isinstance(event, TrainingDiverged):
             self.show_divergence()
@@ -215,12 +225,14 @@ class TrainView(StepView):
             self.in_thread(lambda: session.set_device("cpu"), "device", name="fall-back")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.SUCCESS and event.worker.name == "train":
+        name = event.worker.name
+        if event.state == WorkerState.SUCCESS and name == "train":
             self.finished(event.worker.result)
             return
-        if event.state == WorkerState.SUCCESS and event.worker.name == "plot":
-            if self.has_parts("#train-plot"):
-                self.query_one("#train-plot", ChartView).set_lines(event.worker.result)
+        if event.state == WorkerState.SUCCESS and name in ("plot", "accuracy"):
+            target = "#train-plot" if name == "plot" else "#train-accuracy"
+            if self.has_parts(target):
+                self.query_one(target, ChartView).set_lines(event.worker.result)
             return
         super().on_worker_state_changed(event)
 
@@ -236,6 +248,7 @@ class TrainView(StepView):
         self.trainer = None
         self.state = result.state
         self.draw_status()
+        self.draw_notes()
         self.draw_plot(force=True)
         if result.state == "diverged":
             self.diverged = result.diverged
@@ -263,9 +276,7 @@ class TrainView(StepView):
             )
 
     def show_divergence(self) -> None:
-        if not self.has_parts("#train-result"):
-            return
-        if self.diverged is None:
+        if not self.has_parts("#train-result") or self.diverged is None:
             return
         text = Text()
         text.append("⚠ " + self.tr("train.diverged") + "\n", style="bold red")
@@ -299,7 +310,28 @@ class TrainView(StepView):
             self.trainer.set_batch_size(self.batch_size)
         self.draw_settings()
 
+    def action_toggle(self, name: str) -> None:
+        """Flip a switch for the next run (a running one keeps its settings)."""
+        if name in self.switches:
+            self.switches[name] = not self.switches[name]
+            self.draw_settings()
+
     # ----------------------------------------------------------------- display
+
+    @property
+    def changed(self) -> bool:
+        """True when the learner changed the lesson's settings for this run."""
+        step = self.step
+        assert isinstance(step, TrainStep)
+        own = (step.lr, step.batch_size, step.epochs)
+        return (self.lr, self.batch_size, self.epochs) != own or not all(self.switches.values())
+
+    def switch_text(self) -> str:
+        """`` · dropout on · weight decay off``: the switches as they are now."""
+        return "".join(
+            " · " + self.tr(SWITCH_NAMES[name], state=self.tr(ON_OFF[on]))
+            for name, on in self.switches.items()
+        )
 
     def draw_settings(self) -> None:
         if not self.has_parts("#train-settings"):
@@ -307,11 +339,13 @@ class TrainView(StepView):
         step = self.step
         assert isinstance(step, TrainStep)
         text = Text()
+        optimizer = step.optimizer.upper() + (
+            f" (momentum {step.momentum:g})" if step.momentum else ""
+        )
         text.append(
             self.tr(
                 "train.settings",
-                optimizer=step.optimizer.upper()
-                + (f" (momentum {step.momentum:g})" if step.momentum else ""),
+                optimizer=optimizer,
                 lr=self.lr,
                 batch=self.batch_size,
                 epochs=self.epochs,
@@ -319,94 +353,80 @@ class TrainView(StepView):
             ),
             style="bold",
         )
+        text.append(self.switch_text(), style="bold")
         if self.trainer is not None and (
             self.lr != self.trainer.lr or self.batch_size != self.trainer.batch_size
         ):
             text.append("  " + self.tr("train.pending"), style="yellow")
-        text.append("\n" + self.tr("train.keys"), style="dim")
+        keys = self.tr("train.keys") + "".join(self.tr(SWITCH_KEYS[n]) for n in self.switches)
+        text.append("\n" + keys, style="dim")
         self.query_one("#train-settings", Static).update(text)
 
     def draw_status(self) -> None:
         if not self.has_parts("#train-status"):
             return
-        step = self.step
-        assert isinstance(step, TrainStep)
-        text = Text()
-        if self.state == "idle":
-            text.append(self.tr("train.idle"), style="bold")
-        else:
-            loss = self.loss_y[-1] if self.loss_y else None
-            speed = self.last_epoch.samples_per_s if self.last_epoch else None
-            state_style = {
-                "running": "bold green",
-                "paused": "bold yellow",
-                "diverged": "bold red",
-                "stopped": "bold yellow",
-            }.get(self.state, "bold")
-            text.append(
-                self.tr(
-                    "train.status",
-                    state=self.tr(f"train.{self.state}"),
-                    epoch=max(self.epoch, 1),
-                    epochs=self.epochs,
-                    loss=f"{loss:.4f}" if loss is not None else "—",
-                    speed=f"{speed:,.0f}" if speed else "—",
-                    device=self.device_label or self.ctx.device_label,
-                ),
-                style=state_style,
-            )
-            if self.last_epoch is not None and self.last_epoch.val_loss is not None:
-                acc = self.last_epoch.val_accuracy
-                text.append(
-                    "\n"
-                    + self.tr(
-                        "train.val",
-                        loss=f"{self.last_epoch.val_loss:.4f}",
-                        acc=f"{acc:.1%}" if acc is not None else "—",
-                    )
-                )
-        progress = 0.0
-        if self.last_step is not None:
-            progress = (self.last_step.epoch - 1 + self.last_step.epoch_progress) / self.epochs
-        if self.last_epoch is not None:
-            progress = max(progress, self.last_epoch.epoch / self.epochs)
-        if self.state == "finished":
-            progress = 1.0
-        width = max(self.size.width, 20)
-        bar_width = max(min(width - 8, 60), 10)
-        done = round(progress * bar_width)
-        bar = Text("━" * done, style="green" if self.state != "diverged" else "red")
-        bar.append("━" * (bar_width - done), style="dim")
-        bar.append(f" {progress:4.0%}")
-        lines = [text_line(line, width) for line in text.split("\n")]
         # Fixed height: status changes repaint these lines without a layout pass.
-        while len(lines) < 2:
-            lines.append(text_line("", width))
-        lines.append(text_line(bar, width))
+        lines = status_lines(self, max(self.size.width, 20))
         self.query_one("#train-status", StripView).set_lines(lines)
 
+    def draw_notes(self) -> None:
+        """The accuracy gap, where early stopping would stop, the activations, and (after
+        a run) whether the run showed what the lesson says."""
+        if not self.has_parts("#train-notes") or self.record is None:
+            return
+        step = self.step
+        assert isinstance(step, TrainStep)
+        tr = self.tr
+        text = Text()
+        last = self.last_epoch
+        if last is not None and last.train_accuracy is not None and last.val_accuracy is not None:
+            gap = last.train_accuracy - last.val_accuracy
+            text.append(
+                tr(
+                    "train.gap",
+                    train=f"{last.train_accuracy:.1%}",
+                    val=f"{last.val_accuracy:.1%}",
+                    gap=f"{gap * 100:+.1f} pt",
+                )
+                + "\n"
+            )
+        best, stop = self.record.best_epoch, self.record.early_stop_epoch
+        if best is not None and len(self.record.epochs) > 1:
+            key = "train.early_stop" if stop is not None else "train.best_only"
+            text.append(
+                tr(key, best=best, stop=stop, patience=EARLY_STOP_PATIENCE) + "\n", style="dim"
+            )
+        if last is not None and last.activity:
+            text.append_text(activity_text(last, tr))
+        if self.result is not None and step.outcome:
+            verdicts = judge(step.outcome, self.result)
+            text.append_text(verdict_text(verdicts, tr, self.lang, self.changed))
+        self.query_one("#train-notes", Static).update(text)
+
     def draw_plot(self, force: bool = False) -> None:
-        """Rebuild the loss chart in a worker (at most every PLOT_INTERVAL while running)."""
-        if not self.has_parts("#train-plot"):
+        """Rebuild the charts in workers (at most every PLOT_INTERVAL while running)."""
+        if not self.has_parts("#train-plot", "#train-accuracy"):
             return
         now = time.monotonic()
         if not force and now - self._last_plot < PLOT_INTERVAL:
             return
         self._last_plot = now
-        xs, ys = thin(self.loss_x, self.loss_y)
-        chart = Chart(
-            [
-                Series(self.tr("train.curve.train"), xs, ys),
-                Series(self.tr("train.curve.val"), list(self.val_x), list(self.val_y)),
-            ],
-            xlabel=self.tr("train.epoch"),
-        )
+        current = self.record or (self.earlier[-1] if self.earlier else None)
+        if current is None:
+            return
+        earlier = [run for run in self.earlier if run is not current]
         size = self.query_one("#train-plot", ChartView).chart_size(PLOT_HEIGHT)
-        self.in_thread(lambda: chart_lines(chart, *size), "plot")
+        loss = loss_chart(current, earlier, self.tr)
+        self.in_thread(lambda: chart_lines(loss, *size), "plot")
+        accuracy = accuracy_chart(current, earlier, self.tr)
+        self.query_one("#train-accuracy").display = accuracy is not None
+        if accuracy is not None:
+            self.in_thread(lambda: chart_lines(accuracy, *size), "accuracy")
 
     def language_changed(self) -> None:
         self.draw_settings()
         self.draw_status()
+        self.draw_notes()
         self.draw_plot(force=True)
 
 

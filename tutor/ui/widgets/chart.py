@@ -18,6 +18,8 @@ from tutor.ui.widgets.strips import StripView
 
 #: plotext's colours, cycled for the series; they read on dark and light themes.
 COLOURS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "gray")
+#: The same colours as Rich names them, for the legend drawn under the chart.
+RICH_COLOURS = {"orange": "orange1", "gray": "grey50"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class Chart:
     series: Sequence[Series] = field(default_factory=tuple)
     xlabel: str = ""
     ylabel: str = ""
+    vlines: Sequence[float] = field(default_factory=tuple)
+    """x positions marked with a vertical line (where early stopping would stop)."""
+    ylim: tuple[float, float] | None = None
+    """Fixed y range (accuracy: 0 to 1), else plotext's own."""
 
 
 def chart_lines(chart: Chart, width: int, height: int) -> list[Line]:
@@ -47,19 +53,33 @@ def chart_lines(chart: Chart, width: int, height: int) -> list[Line]:
     figure = _figure_class()  # a private figure per build: no shared plotext state
     figure.plotsize(width, height)
     figure.theme("clear")  # terminal colours: follows the app's light or dark theme
+    legend = Text()
     for n, s in enumerate(chart.series):
         if not s.xs:
             continue
         colour = COLOURS[n % len(COLOURS)]
+        # No plotext legend: it measures labels in characters, and a Hangul label (two
+        # cells a character) would push the chart's right border out of its frame.
         if s.scatter:
-            figure.scatter(list(s.xs), list(s.ys), label=s.label, marker="dot", color=colour)
+            figure.scatter(list(s.xs), list(s.ys), marker="dot", color=colour)
         else:
-            figure.plot(list(s.xs), list(s.ys), label=s.label, marker="braille", color=colour)
+            figure.plot(list(s.xs), list(s.ys), marker="braille", color=colour)
+        if legend:
+            legend.append("   ")
+        legend.append("•" if s.scatter else "━━", style=RICH_COLOURS.get(colour, colour))
+        legend.append(f" {s.label}")
+    for x in chart.vlines:
+        figure.vertical_line(x, color="gray")
+    if chart.ylim is not None:
+        figure.ylim(*chart.ylim)
     if chart.xlabel:
         figure.xlabel(chart.xlabel)
     if chart.ylabel:
         figure.ylabel(chart.ylabel)
-    return render_lines(Text.from_ansi(figure.build()), width)
+    lines = render_lines(Text.from_ansi(figure.build()), width)
+    if legend:
+        lines += render_lines(legend, width)
+    return lines
 
 
 class ChartView(StripView):
