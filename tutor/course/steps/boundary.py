@@ -40,9 +40,10 @@ Control = Literal[
 ]
 UNTIL_STOPPED = 100_000
 """Epochs of a step without ``epochs``: it trains until the learner stops it."""
-CODE_EPOCHS = 100
+CODE_EPOCHS = 20
 """Epochs the exported code trains for when the step runs until stopped and the learner
-has not trained yet (100 epochs of 500 points in batches of 10: 5,000 steps)."""
+has not trained yet (20 epochs of 500 points in batches of 10: 1,000 steps, seconds in
+a notebook; the learner changes the number)."""
 
 _DEFAULTS = PlaygroundConfig()
 """Playground's own defaults, the engine's: the step's defaults are these."""
@@ -66,6 +67,8 @@ class BoundaryStep(StepBase):
     regularization: float = _DEFAULTS.regularization
     """The L2 rate (the optimizer's ``weight_decay``)."""
     batch_size: int = _DEFAULTS.batch_size
+    optimizer: str = _DEFAULTS.optimizer
+    """``sgd``, as Playground trains, or ``adam`` (for a run the lesson keeps short)."""
     epochs: int | None = None
     """How many epochs a run lasts; none: until the learner stops it."""
     seed: int = _DEFAULTS.seed
@@ -113,6 +116,7 @@ def playground_config(step: BoundaryStep, lesson_file: LessonFile) -> Playground
         "lr": step.lr,
         "regularization": step.regularization,
         "batch_size": step.batch_size,
+        "optimizer": step.optimizer,
         "epochs": step.epochs or UNTIL_STOPPED,
         "seed": step.seed,
     }
@@ -136,6 +140,7 @@ _FIELDS = {
     "playground.lr_range": "lr",
     "playground.regularization_range": "regularization",
     "config.batch_size": "batch_size",
+    "config.optimizer": "optimizer",
     "config.epochs": "epochs",
     "config.seed": "seed",
     "playground.not_a_network": "model",

@@ -17,6 +17,7 @@ STRINGS: dict[str, str] = {
     "key.noise_down": "Noise down",
     "key.dataset": "Next data set",
     "boundary.settings": "{data} · noise {noise} · lr {lr} · L2 {l2} · batch {batch} · seed {seed}",
+    "boundary.optimizer": "optimizer {name}",
     "boundary.network": "network:",
     "boundary.activation": "activation {name}",
     "boundary.linear": "no hidden layer: a linear model",

@@ -17,6 +17,7 @@ STRINGS: dict[str, str] = {
     "key.noise_down": "노이즈 내리기",
     "key.dataset": "다음 데이터셋",
     "boundary.settings": "{data} · 노이즈 {noise} · 학습률 {lr} · L2 {l2} · 배치 {batch} · 시드 {seed}",
+    "boundary.optimizer": "옵티마이저 {name}",
     "boundary.network": "신경망:",
     "boundary.activation": "활성화 함수 {name}",
     "boundary.linear": "은닉층 없음: 선형 모델",

@@ -75,6 +75,8 @@ def settings_text(config: Any, selected: int, allowed: Iterable[str], tr: Transl
         ),
         style="bold",
     )
+    if config.optimizer != "sgd":  # Playground's own is SGD: say so only when it differs
+        text.append(" · " + tr("boundary.optimizer", name=config.optimizer), style="bold")
     text.append("\n" + tr("boundary.network") + " ")
     text.append(" ".join(feature_label(f) for f in config.features), style="bold")
     mark = "width" in set(allowed)
