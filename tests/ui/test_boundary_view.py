@@ -132,7 +132,9 @@ async def test_training_shows_loss_and_the_models_accuracy():
         last = view.history[-1]
         assert f"loss: train {last.train_loss:.4f} · validation {last.val_loss:.4f}" in text
         assert "finished · epoch 5/5" in text
-        assert "validation accuracy" in text  # the chart's legend
+        app.screen.query_one("#step-body").scroll_end(animate=False)
+        await settle(pilot)
+        assert "validation accuracy" in screen_flat(app)  # the chart's legend, below
 
 
 async def test_the_lessons_claim_is_checked_after_the_run():

@@ -50,7 +50,7 @@ UNITS_EVERY = 3
 """While training, the small maps are redrawn with every third map."""
 STATUS_INTERVAL = 0.2
 PLOT_INTERVAL = 0.5
-PLOT_HEIGHT = 9
+PLOT_HEIGHT = 9  # chart lines from 44 terminal rows; 6 below (at 40 the maps take 22)
 PLOT_POINTS = 120
 
 
@@ -435,7 +435,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         if not self.history:
             return
         chart = loss_chart(self.history, self.tr, PLOT_POINTS)
-        size = plot.chart_size(PLOT_HEIGHT if self.app.size.height >= 30 else 6)
+        size = plot.chart_size(PLOT_HEIGHT if self.app.size.height >= 44 else 6)
         self.in_thread(lambda: chart_lines(chart, *size), "plot", name="plot")
 
     def language_changed(self) -> None:

@@ -186,7 +186,7 @@ def panel_words(
 
 def loss_chart(history: Sequence[Any], tr: Translate, points: int) -> Chart:
     """The losses and the validation accuracy per epoch (at most ``points`` each)."""
-    from tutor.ui.views.train import thin
+    from tutor.ui.widgets.run_charts import thin
 
     epochs = [float(e.epoch) for e in history]
     curves = (
