@@ -35,7 +35,7 @@ STRINGS: dict[str, str] = {
     "boundary.loss": "loss: train {train} · validation {val}",
     "boundary.accuracy": "accuracy: train {train} · validation {val}",
     "boundary.test": "test {acc}",
-    "boundary.inputs": "input features",
+    "boundary.inputs": "inputs",
     "boundary.layer": "hidden layer {k}: {units} units, {activation}",
     "boundary.more": "+{n}",
     "boundary.class": "class {k}",
