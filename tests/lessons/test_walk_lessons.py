@@ -15,6 +15,7 @@ import pytest
 from tests.ui.helpers import english_leftovers, screen_flat, settle
 from tutor.course.lesson import load_lesson
 from tutor.course.schema import localize
+from tutor.course.steps import step_code
 from tutor.ui.app import TutorApp
 
 LESSONS = sorted((Path(__file__).resolve().parents[2] / "lessons").glob("*.yaml"))
@@ -28,7 +29,8 @@ WAYS = [
 @pytest.mark.parametrize(("size", "lang", "train"), WAYS)
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 async def test_walk_lesson(path: Path, size: tuple[int, int], lang: str, train: bool):
-    lesson = load_lesson(path).lesson
+    lesson_file = load_lesson(path)
+    lesson = lesson_file.lesson
     assert lesson is not None
     app = TutorApp(lesson=lesson.id)
     app.language = lang
@@ -51,6 +53,8 @@ async def test_walk_lesson(path: Path, size: tuple[int, int], lang: str, train: 
             if lang == "ko":
                 own = [localize(lesson.title, "ko")]
                 own += [localize(text, "ko") for _, text in step.texts()]
+                # A code listing is PyTorch, comments included, in either language.
+                own.append(step_code(lesson_file, i) or "")
                 leftovers = english_leftovers(app, allowed=" ".join(own))
                 assert not leftovers, f"{lesson.id} step {i + 1} ({step.kind}): {leftovers}"
             if size[0] >= 100:
