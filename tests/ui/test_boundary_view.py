@@ -55,7 +55,7 @@ async def test_keys_change_the_network_and_the_map_follows():
         assert view.config.layer_sizes == (2, 4, 2)
         text = screen_flat(app)
         assert "network: x1 x2 → 4 → 2 · activation tanh" in text
-        assert "input features" in text and "hidden layer 1: 4 units, tanh" in text
+        assert "inputs" in text and "hidden layer 1: 4 units, tanh" in text
 
         presses = [
             ("a", lambda c: c.hidden == (4, 4), "hidden layer 2: 4 units, tanh"),
