@@ -16,7 +16,7 @@ EXPECTED = {
         "6:1: error: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)"
     ),
     "02-unknown-step-kind.yaml": (
-        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, backward, step, modes, train, plot, quiz, code, sandbox"
+        "4:11: error: unknown step kind 'txt' (did you mean 'text'?); step kinds: text, samples, dissect, forward, softmax, backward, step, modes, train, plot, quiz, code, sandbox, boundary"
     ),
     "03-unknown-step-field.yaml": (
         "5:5: error: unknown field 'bdy' (did you mean 'body'?); allowed here: id, title, text, expect, body, include"

@@ -21,9 +21,12 @@ from tutor.engine.config import TrainConfig, TrainError
 from tutor.engine.metrics import evaluate
 from tutor.engine.plane import PlaneFeatures
 from tutor.engine.playground import PlaygroundConfig, PlaygroundError
+from tutor.engine.spec import parse_spec
 from tutor.engine.tensordata import TensorData, TensorSplit
 from tutor.engine.train import Trainer
 from tutor.locales import t
+
+FEATURES_SIN = ("x1", "x2", "sin(x1)", "sin(x2)")
 
 
 def _key(call) -> str:
@@ -106,10 +109,52 @@ def test_rates_noise_and_dataset_step_through_playgrounds_choices():
     assert _key(lambda: pg.step_noise(c, -1)) == "playground.noise_range"
     assert pg.set_dataset(c, "Spirals").dataset == "spiral"
     assert _key(lambda: pg.set_dataset(c, "mnist")) == "playground.dataset_not_plane"
-    with pytest.raises(PlaygroundError, match="batch_size must be a whole number"):
-        c.replace(batch_size=0)
-    with pytest.raises(PlaygroundError, match="unknown optimizer 'rmsprop'"):
-        c.replace(optimizer="rmsprop")
+    # The batch size, epochs, seed and optimizer are TrainConfig's rules and messages.
+    assert _key(lambda: c.replace(batch_size=0)) == "config.batch_size"
+    assert _key(lambda: c.replace(epochs=0)) == "config.epochs"
+    assert _key(lambda: c.replace(optimizer="rmsprop")) == "config.optimizer"
+    assert _key(lambda: c.replace(seed=1.5)) == "config.seed"
+
+
+def test_a_lessons_model_of_the_playgrounds_form_is_read_back_as_a_config():
+    for config in (
+        PlaygroundConfig(),
+        PlaygroundConfig(hidden=(), features=("x1^2", "x2^2")),
+        PlaygroundConfig(hidden=(8, 8, 8), activation="relu", features=FEATURES_SIN),
+        PlaygroundConfig(hidden=(3,), activation="linear"),
+    ):
+        spec = pg.playground_spec(config)
+        assert pg.config_from_spec(spec) == config.replace(activation=config.activation)
+    # Written by hand: positional arguments, other names, no features layer (x1, x2).
+    spec = parse_spec(
+        {
+            "name": "hand",
+            "input": [2],
+            "layers": [
+                {"Linear": [2, 5]},
+                "Sigmoid",
+                {"Linear": {"in_features": 5, "out_features": 2}},
+            ],
+        }
+    )
+    read = pg.config_from_spec(spec, dataset="xor", lr=0.1, epochs=7)
+    assert (read.features, read.hidden, read.activation) == (("x1", "x2"), (5,), "sigmoid")
+    assert (read.dataset, read.lr, read.epochs) == ("xor", 0.1, 7)
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [{"Linear": [2, 4]}, {"Linear": [4, 2]}],  # no activation between
+        [{"Linear": [2, 4]}, "ReLU", {"Linear": [4, 4]}, "Tanh", {"Linear": [4, 2]}],  # mixed
+        [{"Linear": [2, 3]}],  # three logits
+        [{"Linear": {"in_features": 2, "out_features": 2, "bias": False}}],  # no bias
+        [{"Linear": [2, 4]}, "GELU", {"Linear": [4, 2]}],  # not one of Playground's
+    ],
+)
+def test_other_models_are_not_playground_networks(layers: list):
+    spec = parse_spec({"name": "other", "input": [2], "layers": layers})
+    assert _key(lambda: pg.config_from_spec(spec)) == "playground.not_a_network"
 
 
 def test_spec_and_train_config_of_a_config():

@@ -71,9 +71,12 @@ def test_lesson_code_runs_and_prints_the_apps_numbers(path: Path, notebook: Path
     assert code is not None
     script = notebook / f"{lesson_file.id}.py"
     script.write_text(code, encoding="utf-8")
-    # One thread per script: two test workers share the cores, and more threads thrash.
-    env = {**os.environ, "PYTHONPATH": str(notebook / "site"), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(notebook / "site")}
     env.pop("TUTOR_OFFLINE", None)
+    # One thread, as the app trains: beside the other test worker on 2 cores, torch's
+    # default thread pool spins on these tiny networks (a backward pass of a 2-2 Linear
+    # took ~50 ms; lesson 15's script ran 225 s instead of 35 s under load).
+    env["OMP_NUM_THREADS"] = "1"
     run = subprocess.run(
         [sys.executable, script.name],
         cwd=notebook,

@@ -5,9 +5,9 @@ set and its noise, the input features, the hidden layers' widths, the activation
 learning rate, the L2 regularization rate and the batch size. :func:`playground_spec`
 turns it into an ordinary :class:`~tutor.engine.spec.ModelSpec` (so dissect, code
 export and checkpoints work as for any model) and :func:`playground_train_config` into
-a :class:`~tutor.engine.train.TrainConfig` for the usual
-:class:`~tutor.engine.train.Trainer`; :func:`build_playground` does both and loads the
-data.
+a :class:`~tutor.engine.config.TrainConfig` for the usual training run;
+:func:`build_playground` does both and loads the data. :func:`config_from_spec` goes
+the other way, from a lesson's model of the playground's form back to a config.
 
 The config and the controls load no torch (the app uses them on key presses, and its
 modules must not import torch at the top); building does.
@@ -27,11 +27,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tutor.engine.config import TrainConfig, TrainError
 from tutor.engine.datasets.plane_info import DEFAULT_NOISE, MAX_NOISE, PLANE_SETS
 from tutor.engine.features import DEFAULT_FEATURES, FEATURE_IDS, FeatureError, feature_ids
 from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    from tutor.engine.script import Script
 
 ACTIVATIONS: dict[str, str] = {
     "relu": "ReLU",
@@ -52,7 +56,6 @@ REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """Playground's L2 rates (0: no regularization)."""
 NOISE_STEP = 0.05
 """Playground's noise slider moves by 5 %."""
-OPTIMIZERS = ("sgd", "adam")
 
 
 class PlaygroundError(TutorError):
@@ -110,16 +113,12 @@ class PlaygroundConfig:
             )
         _check_rate("lr", self.lr)
         _check_rate("regularization", self.regularization)
-        for name in ("batch_size", "epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise PlaygroundError(f"{name} must be a whole number of at least 1, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise PlaygroundError(f"seed must be a whole number, got {self.seed!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise PlaygroundError(
-                f"unknown optimizer {self.optimizer!r}: choose {' or '.join(OPTIMIZERS)}"
-            )
+        # The batch size, epochs, seed and optimizer are checked where every run's
+        # settings are: TrainConfig (one home for those rules and their messages).
+        try:
+            playground_train_config(self)
+        except TrainError as error:
+            raise PlaygroundError(error.message, key=error.key, **error.values) from None
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -306,11 +305,65 @@ def playground_spec(config: PlaygroundConfig, name: str = "playground") -> Any:
     )
 
 
-def playground_train_config(config: PlaygroundConfig) -> Any:
-    """The :class:`~tutor.engine.train.TrainConfig`: cross-entropy on the two logits,
-    ``regularization`` as ``weight_decay``."""
-    from tutor.engine.config import TrainConfig
+_ACTIVATION_NAMES = {layer: name for name, layer in ACTIVATIONS.items()}
+"""``torch.nn`` layer type -> activation name (``Tanh`` -> ``tanh``)."""
 
+
+def _arguments(layer: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """A layer's arguments by name, however the spec wrote them (positional or not)."""
+    return {**dict(zip(names, layer.args, strict=False)), **dict(layer.kwargs)}
+
+
+def config_from_spec(spec: Any, **settings: Any) -> PlaygroundConfig:
+    """The config whose network is ``spec`` (a :class:`~tutor.engine.spec.ModelSpec`),
+    with ``settings`` (dataset, noise, lr, ...) for the rest: the inverse of
+    :func:`playground_spec`, so a lesson can name its playground network as a model and
+    state facts about it (``model.NAME.params``) that are facts about what is trained.
+
+    The spec must have the playground's form: two inputs, an optional
+    :class:`~tutor.engine.plane.PlaneFeatures` layer, then per hidden layer a ``Linear``
+    and the same activation each time, then a ``Linear`` with two outputs (biases on).
+    Layer names do not matter.
+
+    Raises:
+        PlaygroundError: ``playground.not_a_network`` when the spec has another form;
+            the config's own errors for settings out of range.
+    """
+    refused = PlaygroundError(key="playground.not_a_network", name=spec.name)
+    layers = list(spec.layers)
+    if tuple(spec.input) != (2,) or not layers:
+        raise refused
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    if layers[0].type == "PlaneFeatures":
+        features = tuple(_arguments(layers[0], ("features",)).get("features", DEFAULT_FEATURES))
+        layers = layers[1:]
+
+    def width(layer: Any) -> int:
+        if layer.type != "Linear":
+            raise refused
+        values = _arguments(layer, ("in_features", "out_features", "bias"))
+        if not values.get("bias", True):
+            raise refused
+        return int(values["out_features"])
+
+    hidden: list[int] = []
+    activations: set[str] = set()
+    while len(layers) > 1:
+        if layers[1].type not in _ACTIVATION_NAMES:
+            raise refused
+        hidden.append(width(layers[0]))
+        activations.add(layers[1].type)
+        layers = layers[2:]
+    if len(layers) != 1 or width(layers[0]) != 2 or len(activations) > 1:
+        raise refused
+    if activations:
+        settings["activation"] = _ACTIVATION_NAMES[activations.pop()]
+    return PlaygroundConfig(features=features, hidden=tuple(hidden), **settings)
+
+
+def playground_train_config(config: PlaygroundConfig) -> TrainConfig:
+    """The :class:`~tutor.engine.config.TrainConfig`: cross-entropy on the two logits,
+    ``regularization`` as ``weight_decay``."""
     return TrainConfig(
         optimizer=config.optimizer,
         lr=config.lr,
@@ -343,9 +396,10 @@ class Playground:
         reserve_core: bool = False,
         progress_interval: float = 0.1,
     ) -> Any:
-        """A :class:`~tutor.engine.train.Trainer` for this model and data (no
-        checkpoints: a playground run is restarted, not resumed). The app passes
-        ``reserve_core=True`` and runs it in a worker thread."""
+        """A :class:`~tutor.engine.train.Trainer` on this very model and data (no
+        checkpoints: a playground run is restarted, not resumed), for the benchmarks
+        and tests that time the loop itself. The app trains through
+        :class:`~tutor.engine.run.TrainingRun` (``tutor.course.steps.boundary.start``)."""
         from tutor.engine.train import Trainer
 
         return Trainer(
@@ -360,18 +414,24 @@ class Playground:
         )
 
 
-def playground_code(config: PlaygroundConfig, epochs: int | None = None) -> str:
-    """The whole playground as one runnable script: the points (the same as the app's),
-    the network with its features layer, and the training loop with these settings.
+def playground_script(config: PlaygroundConfig, epochs: int | None = None) -> Script:
+    """The whole playground as a :class:`~tutor.engine.script.Script`: the points (the
+    same as the app's), the network with its features layer, and the training loop with
+    these settings (kept in parts, so a lesson's steps join into one script).
 
     ``epochs``: how long the script trains (the app trains until stopped; pass the
     epochs it ran); ``config.epochs`` when None.
     """
-    from tutor.engine.codegen import model_code, training_code
+    from tutor.engine.codegen import model_script, training_script
 
     spec = playground_spec(config)
     train = playground_train_config(config.replace(epochs=epochs or config.epochs))
-    return model_code(spec) + "\n" + training_code(spec, config.dataset, train, config.noise)
+    return model_script(spec) + training_script(spec, config.dataset, train, config.noise)
+
+
+def playground_code(config: PlaygroundConfig, epochs: int | None = None) -> str:
+    """:func:`playground_script` as one runnable script."""
+    return playground_script(config, epochs).text()
 
 
 def build_playground(config: PlaygroundConfig, device: Any = "cpu") -> Playground:

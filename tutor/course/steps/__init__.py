@@ -8,10 +8,11 @@ write ``tutor/ui/views/<kind>.py`` (found by the kind's name), and walk it in th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tutor.course.steps import (
     backward,
+    boundary,
     code,
     dissect,
     forward,
@@ -46,6 +47,7 @@ _MODULES = (
     quiz,
     code,
     sandbox,
+    boundary,
 )
 
 KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODULES}
@@ -54,8 +56,12 @@ KINDS: dict[str, StepKind] = {module.KIND.name: module.KIND for module in _MODUL
 STEP_KINDS: tuple[str, ...] = tuple(KINDS)
 
 
-def step_script(lesson_file: LessonFile, index: int) -> Script | None:
-    """The plain PyTorch code behind step ``index`` of a checked lesson, or None."""
+def step_script(lesson_file: LessonFile, index: int, state: Any = None) -> Script | None:
+    """The plain PyTorch code behind step ``index`` of a checked lesson, or None.
+
+    ``state``: the learner's live changes as the step's view holds them
+    (:meth:`tutor.ui.views.base.StepView.code_state`); None for the step as written.
+    """
     lesson = lesson_file.lesson
     if lesson is None:
         return None
@@ -63,12 +69,12 @@ def step_script(lesson_file: LessonFile, index: int) -> Script | None:
     kind = KINDS[chosen.kind]
     if kind.code is None:
         return None
-    return kind.code(chosen, CodeContext(lesson_file, index))
+    return kind.code(chosen, CodeContext(lesson_file, index, state))
 
 
-def step_code(lesson_file: LessonFile, index: int) -> str | None:
+def step_code(lesson_file: LessonFile, index: int, state: Any = None) -> str | None:
     """:func:`step_script` as one runnable script (what ``c`` shows)."""
-    script = step_script(lesson_file, index)
+    script = step_script(lesson_file, index, state)
     return script.text() if script is not None else None
 
 

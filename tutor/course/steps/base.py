@@ -165,10 +165,15 @@ def data_facts(info: DatasetInfo) -> Any:
 
 @dataclass
 class CodeContext:
-    """What a step's ``code`` sees: the lesson, its models and the step's dataset."""
+    """What a step's ``code`` sees: the lesson, its models and the step's dataset, and
+    the learner's live changes to the step when the app asks (``c`` on a step whose
+    view lets the learner change it: the code of what is on screen now)."""
 
     lesson_file: LessonFile
     index: int
+    state: Any = None
+    """What the step's view holds now (its kind decides the type), or None: the step
+    as the lesson wrote it (``tutor code`` and views without live changes)."""
 
     @property
     def specs(self) -> dict[str, ModelSource]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -30,12 +30,14 @@ class CodeScreen(ModalScreen[None]):
         Binding("y", "copy", "key.copy"),
     ]
 
-    def __init__(self, lesson_file: LessonFile, index: int) -> None:
+    def __init__(self, lesson_file: LessonFile, index: int, state: Any = None) -> None:
         super().__init__()
         self.lesson_file = lesson_file
         self.index = index
         self.code: str | None = None
         """The code shown, once generated (what ``y`` copies)."""
+        self.state = state
+        """The step view's live state (``StepView.code_state``): the code shows it."""
 
     def compose(self) -> ComposeResult:
         lang = tutor_context(self).language
@@ -51,7 +53,7 @@ class CodeScreen(ModalScreen[None]):
     def generate(self) -> str | None:
         from tutor.course.steps import step_code
 
-        return step_code(self.lesson_file, self.index)
+        return step_code(self.lesson_file, self.index, self.state)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         body = self.query_one("#code-body", Static)

@@ -208,7 +208,9 @@ class LessonScreen(Screen[None]):
         from tutor.ui.screens.code import CodeScreen
 
         if self.lesson_file is not None and self.lesson_file.lesson is not None:
-            self.app.push_screen(CodeScreen(self.lesson_file, self.index))
+            # The code of what the view shows now, with the learner's changes.
+            state = self.view.code_state() if self.view is not None else None
+            self.app.push_screen(CodeScreen(self.lesson_file, self.index, state))
 
     # ----------------------------------------------------------------- header
 

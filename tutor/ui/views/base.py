@@ -164,6 +164,12 @@ class StepView(Vertical):
     def worker_failed(self, worker: Worker[Any]) -> None:
         """Hook for views that must reset state after a failure (training)."""
 
+    def code_state(self) -> Any:
+        """The learner's live changes to the step, for the code screen (``c``), which
+        passes them to the step kind's ``code`` as ``CodeContext.state``. None (the
+        default): the step as the lesson wrote it."""
+        return None
+
     def theme_changed(self) -> None:
         """Redraw what holds the theme's colours; most views need nothing (Textual
         repaints their widgets with the new theme)."""

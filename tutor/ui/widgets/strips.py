@@ -48,11 +48,12 @@ class StripView(Widget):
         return self._width
 
     def render_line(self, y: int) -> Strip:
-        # The widget's own style goes under every cell: cells the lines leave without a
-        # background (a chart's blank area, a status line's text) take the theme's
-        # colours, instead of the terminal's default that shows as a dark box on a light
-        # theme. Textual repaints on a theme change, so this follows it too.
-        base = self.rich_style
+        # Textual's cached style of this widget (``rich_style`` would walk the ancestors
+        # for every line of every frame).
+        style = self.visual_style.rich_style
         if 0 <= y < len(self._strips):
-            return self._strips[y].crop(0, self.size.width).apply_style(base)
-        return Strip([Segment(" " * self.size.width, base)])
+            # Cells without colours of their own (text, padding) take the widget's, as
+            # the theme sets them; unstyled, a terminal would show its own background.
+            # ``apply_style`` is cached per strip and style: a repaint costs a crop.
+            return self._strips[y].apply_style(style).crop(0, self.size.width)
+        return Strip([Segment(" " * self.size.width, style)])
