@@ -7,8 +7,6 @@ STRINGS: dict[str, str] = {
     "key.restart": "Restart",
     "key.add_layer": "Add layer",
     "key.remove_layer": "Remove layer",
-    "key.layer_prev": "Previous layer",
-    "key.layer_next": "Next layer",
     "key.activation": "Activation",
     "key.feature": "Feature on/off",
     "key.l2_up": "L2 up",

@@ -7,8 +7,6 @@ STRINGS: dict[str, str] = {
     "key.restart": "다시 시작",
     "key.add_layer": "층 추가",
     "key.remove_layer": "층 삭제",
-    "key.layer_prev": "이전 층",
-    "key.layer_next": "다음 층",
     "key.activation": "활성화 함수",
     "key.feature": "특성 켜기/끄기",
     "key.l2_up": "L2 올리기",
