@@ -26,73 +26,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-BUDGET_MS = 50.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def report(name: str, seconds: list[float]) -> None:
-    ms = [v * 1000 for v in seconds]
-    p95 = percentile(ms, 95)
-    print(
-        f"{name:<38} n={len(ms):>3}  median {statistics.median(ms):6.1f} ms  "
-        f"p95 {p95:6.1f} ms  max {max(ms):6.1f} ms  = {p95 / BUDGET_MS:.2f}× the 50 ms "
-        f"budget ({'OK' if p95 <= BUDGET_MS else 'OVER'})"
-    )
+from keyclock import KeyClock, report  # noqa: E402
 
 
 async def run(keys: int, size: tuple[int, int]) -> None:
-    from textual import events
 
     from tutor.ui.app import TutorApp
 
     app = TutorApp(lesson=str(HERE / "lessons" / "backward.yaml"))
-    frames: list[float] = []
-    original = app._display
-
-    def display(screen, renderable):  # type: ignore[no-untyped-def]
-        frames.append(time.perf_counter())
-        return original(screen, renderable)
-
-    app._display = display  # type: ignore[method-assign]
-    drawn: list[float] = []
-
-    def watch(view) -> None:  # type: ignore[no-untyped-def]
-        """Note when the view has drawn a key's result."""
-        method = view.draw
-
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            result = method(*args, **kwargs)
-            drawn.append(time.perf_counter())
-            return result
-
-        view.draw = wrapper
-
-    async def press(key: str) -> float:
-        count = len(drawn)
-        start = time.perf_counter()
-        app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
-        while len(drawn) == count:
-            await asyncio.sleep(0.001)
-        done = drawn[-1]
-        while True:
-            later = [f for f in frames if f >= done]
-            if later:
-                return later[0] - start
-            await asyncio.sleep(0.001)
+    clock = KeyClock(app)
 
     async def settle() -> None:
         await app.workers.wait_for_complete()
@@ -108,11 +58,11 @@ async def run(keys: int, size: tuple[int, int]) -> None:
         ):
             await settle()
             view = app.screen.view
-            watch(view)
+            clock.record(view, "draw")
             times: dict[str, list[float]] = {key: [] for key in plan}
             for i in range(keys):
                 key = plan[i % len(plan)]
-                times[key].append(await press(key))
+                times[key].append(await clock.press(key))
                 await asyncio.sleep(0.05)
                 await app.workers.wait_for_complete()
             for key, values in times.items():

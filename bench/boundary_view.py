@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -28,66 +27,26 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def report(name: str, values: list[float], budget_ms: float) -> None:
-    ms = [v * 1000 for v in values]
-    p95 = percentile(ms, 95)
-    print(
-        f"{name}: n={len(ms)}  median {statistics.median(ms):.1f} ms  p95 {p95:.1f} ms  "
-        f"max {max(ms):.1f} ms  budget p95 ≤ {budget_ms:.0f} ms  "
-        f"ratio {p95 / budget_ms:.2f}  {'OK' if p95 <= budget_ms else 'OVER'}"
-    )
+from keyclock import KeyClock, report  # noqa: E402
 
 
 async def run(keys: int, seconds: float, size: tuple[int, int]) -> None:
-    from textual import events
-
     from tutor.ui.app import TutorApp
 
     app = TutorApp(lesson=str(HERE / "lessons" / "playground.yaml"))
-    frames: list[float] = []
-    original = app._display
-
-    def display(screen, renderable):  # type: ignore[no-untyped-def]
-        frames.append(time.perf_counter())
-        return original(screen, renderable)
-
-    app._display = display  # type: ignore[method-assign]
-
-    acted: list[float] = []
+    clock = KeyClock(app)
     maps: list[tuple[float, int]] = []  # (when, generation) of every map put on screen
-
-    def record(obj, name, log):  # type: ignore[no-untyped-def]
-        method = getattr(obj, name)
-
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            result = method(*args, **kwargs)
-            log()
-            return result
-
-        setattr(obj, name, wrapper)
-
-    def first_frame_after(moment: float) -> float | None:
-        later = [f for f in frames if f >= moment]
-        return later[0] if later else None
 
     async def press(key: str, view) -> tuple[float, float | None]:  # type: ignore[no-untyped-def]
         """Seconds until the key's effect is on screen, and until the new network's
         map is (None when the key does not change the network)."""
-        count, generation = len(acted), view.generation
-        start = time.perf_counter()
-        app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
-        while len(acted) == count:
+        count, generation = len(clock.acted), view.generation
+        start = clock.send(key)
+        while len(clock.acted) == count:
             await asyncio.sleep(0.001)
-        while (shown := first_frame_after(acted[-1])) is None:
-            await asyncio.sleep(0.001)
+        shown = await clock.frame_after(clock.acted[-1])
         if view.generation == generation:
             return shown - start, None
         began = time.perf_counter()
@@ -96,9 +55,7 @@ async def run(keys: int, seconds: float, size: tuple[int, int]) -> None:
         drawn = next((t for t, g in maps if g == view.generation), None)
         if drawn is None:
             return shown - start, float("inf")
-        while (mapped := first_frame_after(drawn)) is None:
-            await asyncio.sleep(0.001)
-        return shown - start, mapped - start
+        return shown - start, await clock.frame_after(drawn) - start
 
     async with app.run_test(size=size) as pilot:
         while getattr(app.screen, "view", None) is None:
@@ -106,8 +63,8 @@ async def run(keys: int, seconds: float, size: tuple[int, int]) -> None:
         view = app.screen.view
         while view.playground is None:
             await asyncio.sleep(0.05)
-        record(view, "draw_settings", lambda: acted.append(time.perf_counter()))
-        record(view, "show_map", lambda: maps.append((time.perf_counter(), view.generation)))
+        clock.record(view, "draw_settings")
+        clock.record(view, "show_map", lambda: maps.append((time.perf_counter(), view.generation)))
         await pilot.press("s")
         while view.run is None or view.run.state != "running":
             await asyncio.sleep(0.05)

@@ -15,7 +15,8 @@ BROKEN = Path(__file__).resolve().parent / "broken_boundary"
 SETS = "circle, xor, gauss, spiral"
 OUTCOMES = (
     "diverges, loss_falls, val_loss_ends_above_train, val_loss_minimum_before_end, "
-    "accuracy_at_least, accuracy_below, train_val_gap_at_least"
+    "accuracy_at_least, accuracy_below, train_val_gap_at_least, train_val_gap_below, "
+    "val_loss_rise_below"
 )
 
 EXPECTED = {
@@ -44,10 +45,14 @@ EXPECTED = {
         f"6:14: error: unknown outcome 'acuracy_below' (did you mean 'accuracy_below'?); outcomes: {OUTCOMES}"
     ),
     "b09-unknown-control.yaml": (
-        "5:20: error: '1' must be 'layers', 'width', 'activation', 'features', 'lr', 'regularization', 'noise' or 'dataset', not 'layer' (did you mean 'layers'?)"
+        "5:20: error: 'controls[1]' must be 'layers', 'width', 'activation', 'features', 'lr', 'regularization', 'noise' or 'dataset', not 'layer' (did you mean 'layers'?)"
     ),
-    "b10-noise-out-of-range.yaml": ("5:12: error: Noise goes from 0 to 0.5 (0 % to 50 %); it is 0.8."),
-    "b11-lr-out-of-range.yaml": ("5:9: error: The learning rate goes from 1e-05 to 10; it is 20.0."),
+    "b10-noise-out-of-range.yaml": (
+        "5:12: error: Noise goes from 0 to 0.5 (0 % to 50 %); it is 0.8."
+    ),
+    "b11-lr-out-of-range.yaml": (
+        "5:9: error: The learning rate goes from 1e-05 to 10; it is 20.0."
+    ),
     "b12-model-missing.yaml": (
         "7:12: error: this lesson has no model 'lines' (did you mean 'line'?); its models: line"
     ),

@@ -50,6 +50,8 @@ Drawn = Annotated[float, Field(ge=-MAX_DRAWN, le=MAX_DRAWN)]
 """A finite number a view draws or computes with, at most :data:`MAX_DRAWN` in size."""
 Index = Annotated[int, Field(ge=0, le=MAX_INDEX)]
 """A position from 0 (a sample, a choice, a label)."""
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+"""A random seed, as ``torch.manual_seed`` takes it."""
 
 
 def _check_local_text(value: Any) -> str | dict[str, str]:
@@ -111,7 +113,7 @@ class TrainSettings(_Strict):
     """One step per epoch on the whole training split, as the thermometer fit does."""
     target: Literal["labels", "inputs"] = _DEFAULTS.target  # type: ignore[assignment]
     """What the model should output: the labels, or its own inputs (an autoencoder)."""
-    seed: int = Field(_DEFAULTS.seed, ge=0, le=MAX_SEED)
+    seed: Seed = _DEFAULTS.seed
     weight_decay: float = Field(_DEFAULTS.weight_decay, ge=0, le=10)
     """L2 regularisation, passed to the optimizer (``weight_decay=``)."""
     train_subset: int | None = Field(_DEFAULTS.train_subset, ge=1, le=MAX_INDEX)

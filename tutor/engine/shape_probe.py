@@ -21,6 +21,7 @@ import math
 import torch
 import torch.nn as nn
 
+from tutor.engine.plane import PlaneFeatures
 from tutor.engine.rng import forked
 
 CPU_PROBE_PARAMS = 8_000_000
@@ -53,6 +54,7 @@ _BOUNDED = (
     nn.SiLU,
     nn.Softmax,
     nn.LogSoftmax,
+    PlaneFeatures,  # (N, 2) -> (N, F), F at most the 7 features
 )
 
 

@@ -34,6 +34,7 @@ BASES: dict[str, dict[str, Any]] = {
     "quiz": {"kind": "quiz", "question": "How many?", "answer": 3},
     "code": {"kind": "code", "model": "m"},
     "sandbox": {"kind": "sandbox", "model": "m"},
+    "boundary": {"kind": "boundary", "dataset": "circle", "hidden": [2], "epochs": 1},
 }
 #: Fields that need another base than their kind's.
 FIELD_BASES: dict[tuple[str, str], dict[str, Any]] = {

@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
+from tutor.course.schema import Index
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.course.steps.batches import (
     WEIGHT_LAYERS,
@@ -47,9 +48,9 @@ class BackwardStep(BatchStep):
     layer: str | None = None
     """The layer chosen at first (heatmap and chain rule); default: the first Linear
     layer that sees the whole image, else the first layer with a weight."""
-    unit: int = Field(0, ge=0)
+    unit: Index = 0
     """The unit (output) of that layer whose chain rule is written out."""
-    sample: int = Field(0, ge=0)
+    sample: Index = 0
     """The sample of the batch the chain rule follows."""
     train_mode: bool = True
     """``model.train()`` (dropout on, BatchNorm on batch statistics) or ``model.eval()``."""

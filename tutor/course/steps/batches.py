@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from tutor.course.schema import StepBase
+from tutor.course.schema import Index, Seed, StepBase
 
 if TYPE_CHECKING:
     from tutor.course.steps.base import CheckContext, ComputeContext
@@ -32,9 +32,9 @@ class DataStep(StepBase):
     split: Literal["train", "val", "test"] = "train"
     """Gradients are taken on training batches, as in training."""
     batch_size: int = Field(32, ge=1, le=1024)
-    batch: int = Field(0, ge=0)
+    batch: Index = 0
     """Which minibatch: samples ``batch × batch_size`` onwards, in the split's order."""
-    seed: int = 0
+    seed: Seed = 0
     """Fixes dropout's random masks, so every pass of the view sees the same network."""
 
 

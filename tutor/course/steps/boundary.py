@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import field_validator
 
-from tutor.course.schema import StepBase
+from tutor.course.schema import Seed, StepBase
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.engine.datasets.plane_info import PLANE_SETS
 from tutor.engine.playground import PlaygroundConfig, PlaygroundError, config_from_spec
@@ -71,7 +71,7 @@ class BoundaryStep(StepBase):
     """``sgd``, as Playground trains, or ``adam`` (for a run the lesson keeps short)."""
     epochs: int | None = None
     """How many epochs a run lasts; none: until the learner stops it."""
-    seed: int = _DEFAULTS.seed
+    seed: Seed = _DEFAULTS.seed
     controls: list[Control] | None = None
     """What the learner may change (:data:`CONTROLS`); all of it when not given, none
     with ``[]``."""

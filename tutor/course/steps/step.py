@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tutor.course.schema import Index
 from tutor.course.steps.base import CheckContext, CodeContext, ComputeContext, StepKind
 from tutor.course.steps.batches import (
     BatchStep,
@@ -36,7 +37,7 @@ class WeightChoice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     param: str
-    index: list[int] = Field(min_length=1, max_length=4)
+    index: list[Index] = Field(min_length=1, max_length=4)
 
 
 class OptimizerStepStep(BatchStep):

@@ -21,6 +21,7 @@ from tutor.course.steps.backward import BackwardResult, BackwardStep
 from tutor.ui.views.base import StepView
 from tutor.ui.widgets.gradients import (
     activity_lines,
+    batch_heading,
     chain_lines,
     gradient_maps,
     heading,
@@ -124,16 +125,7 @@ class BackwardView(StepView):
         width = max(self.size.width, 20)
         head = Text()
         head.append(
-            tr(
-                "backward.batch",
-                k=r.batch,
-                n=r.batches,
-                split=r.split,
-                first=r.first,
-                last=r.first + r.batch_size - 1,
-                size=r.batch_size,
-            )
-            + "   ",
+            batch_heading(r, tr) + "   ",
             style="bold",
         )
         head.append("model.train()" if r.train_mode else "model.eval()", style="yellow")

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from tutor.course.steps import modes as kind
 from tutor.course.steps.modes import ModesResult, ModesStep
 from tutor.ui.views.base import StepView
-from tutor.ui.widgets.gradients import heading, num
+from tutor.ui.widgets.gradients import batch_heading, heading, num
 from tutor.ui.widgets.pixels import Line, render_lines, text_line
 from tutor.ui.widgets.strips import StripView
 
@@ -62,15 +62,7 @@ class ModesView(StepView):
             return
         r, tr = self.result, self.tr
         width = max(self.size.width, 20)
-        head = tr(
-            "backward.batch",
-            k=r.batch,
-            n=r.batches,
-            split=r.split,
-            first=r.first,
-            last=r.first + r.batch_size - 1,
-            size=r.batch_size,
-        )
+        head = batch_heading(r, tr)
         lines: list[Line] = [
             text_line(Text(head, style="bold"), width),
             text_line(Text(tr("modes.keys", seed=r.seed), style="dim"), width),

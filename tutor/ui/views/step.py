@@ -18,7 +18,7 @@ from tutor.course.steps import step as kind
 from tutor.course.steps.step import OptimizerStepStep, StepResult
 from tutor.course.steps.train import LR_LADDER, ladder_step
 from tutor.ui.views.base import StepView
-from tutor.ui.widgets.gradients import heading, num
+from tutor.ui.widgets.gradients import batch_heading, heading, num
 from tutor.ui.widgets.grid import Cell, grid
 from tutor.ui.widgets.pixels import Line, render_lines, text_line
 from tutor.ui.widgets.strips import StripView
@@ -95,17 +95,7 @@ class OptimizerStepView(StepView):
         t = r.latest.step if r.latest is not None else 0
         head.append(tr("step.head", t=t) if t else tr("step.head0"), style="bold")
         head.append("   ")
-        head.append(
-            tr(
-                "backward.batch",
-                k=r.batch,
-                n=r.batches,
-                split=r.split,
-                first=r.first,
-                last=r.first + r.batch_size - 1,
-                size=r.batch_size,
-            )
-        )
+        head.append(batch_heading(r, tr))
         lines.append(text_line(head, width))
         settings = tr(
             "step.settings",

@@ -32,6 +32,21 @@ def num(value: float | None, digits: int = 4) -> str:
     return f"{value:+.{digits}g}"
 
 
+def batch_heading(result: Any, tr: Tr) -> str:
+    """Which minibatch a backward, step or modes result is about: its number, split and
+    sample range (``result`` has ``batch``, ``batches``, ``split``, ``first``,
+    ``batch_size``)."""
+    return tr(
+        "backward.batch",
+        k=result.batch,
+        n=result.batches,
+        split=result.split,
+        first=result.first,
+        last=result.first + result.batch_size - 1,
+        size=result.batch_size,
+    )
+
+
 def heading(text: str, width: int) -> list[Line]:
     return [[], text_line(Text(text, style="bold cyan"), width)]
 
