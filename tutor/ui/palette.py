@@ -51,10 +51,16 @@ class TutorPalette(CommandPalette):
     def _watch__list_visible(self) -> None:
         if self.query(CommandList):
             super()._watch__list_visible()
+        elif self.is_attached:
+            # Not composed yet: apply the flag once it is, or the hits found meanwhile
+            # stay hidden for good (seen under load: a palette with no list).
+            self.call_after_refresh(self._watch__list_visible)
 
     async def _watch__show_busy(self) -> None:
         if self.query(CommandList) and self.query(LoadingIndicator):
             await super()._watch__show_busy()
+        elif self.is_attached:
+            self.call_after_refresh(self._watch__show_busy)
 
     def _refresh_command_list(
         self, command_list: CommandList, commands: list[Any], clear_current: bool
