@@ -3,6 +3,8 @@ points, then sample the fitted curve over all of them."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +44,53 @@ def fit_regression(
 ) -> Fit:
     """Train ``model`` on the ``train`` points (x and y each (N, 1)), score ``val``
     after every epoch, and sample the fitted curve over ``span`` (default: the training
-    points' range)."""
+    points' range).
+
+    A fit is a function of its inputs (the model's architecture and initial weights, the
+    points, the settings), so one already made in this process is reused: coming back to
+    a plot step does not train its thousands of epochs again."""
+    key = _fit_key(model, train, config, val, device, span)
+    known = _FITS.get(key)
+    if known is not None:
+        _FITS.move_to_end(key)
+        state, fit = known
+        model.load_state_dict(state)
+        return fit
+    fit = _fit_regression(model, train, config, val, device, span)
+    _FITS[key] = ({k: v.detach().clone() for k, v in model.state_dict().items()}, fit)
+    while len(_FITS) > _FITS_KEPT:
+        _FITS.popitem(last=False)
+    return fit
+
+
+_FITS_KEPT = 32
+_FITS: OrderedDict[str, tuple[dict[str, torch.Tensor], Fit]] = OrderedDict()
+
+
+def _fit_key(model: nn.Module, *inputs: Any) -> str:
+    """What a fit depends on, hashed: the model's structure and weights, and the rest."""
+    digest = hashlib.sha256(repr(model).encode())
+    for tensor in model.state_dict().values():
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    for item in inputs:
+        if isinstance(item, TensorSplit):
+            item = (item.x, item.y)
+        for part in item if isinstance(item, tuple) else (item,):
+            if isinstance(part, torch.Tensor):
+                digest.update(part.detach().cpu().contiguous().numpy().tobytes())
+            else:
+                digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def _fit_regression(
+    model: nn.Module,
+    train: TensorSplit,
+    config: TrainConfig,
+    val: TensorSplit | None,
+    device: torch.device | str,
+    span: torch.Tensor | None,
+) -> Fit:
     val_pair = (val.x, val.y) if val is not None and len(val.x) else None
     result = fit_tensors(
         model, train.x, train.y, config, val=val_pair, task="regression", device=device

@@ -137,8 +137,12 @@ def _check_value(layer_type: str, arg: str, value: Any, annotation: str) -> str 
             if abs(v) > MAX_SIZE_VALUE:
                 return f"{layer_type} argument '{arg}' is {v:,}, far beyond any sensible size"
     low_high = _RANGES.get(arg)
-    if low_high is not None and value is not None and not low_high[0] <= value <= low_high[1]:
-        return f"{layer_type} argument '{arg}' must be from {low_high[0]:g} to {low_high[1]:g}, got {value!r}"
+    if low_high is not None and value is not None:
+        low, high = low_high
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{layer_type} argument '{arg}' must be a number from {low:g} to {high:g}, not {type_name(value)} ({value!r})"
+        if not low <= value <= high:
+            return f"{layer_type} argument '{arg}' must be from {low:g} to {high:g}, got {value!r}"
     if annotation == "bool" and not isinstance(value, bool):
         return f"{layer_type} argument '{arg}' must be true or false, not {value!r}"
     if (
