@@ -68,13 +68,7 @@ def check_regular(path: Path | str, limit: int | None = MAX_READ_BYTES) -> os.st
             ) from None
         raise FileRefused(path, "no such file", "missing") from None
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise FileRefused(
-                path, "a symbolic link loop (the link points back to itself)", "loop"
-            ) from None
-        raise FileRefused(
-            path, f"cannot be read: {error.strerror or error}", "unreadable"
-        ) from None
+        raise _os_refusal(path, error) from None
     except ValueError:  # a NUL inside the name
         raise FileRefused(path, "not a valid file name", "unreadable") from None
     return _checked(path, info, limit)
@@ -109,13 +103,7 @@ def open_regular(path: Path | str, limit: int | None = MAX_READ_BYTES) -> Iterat
     try:
         fd = os.open(path, flags)
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise FileRefused(
-                path, "a symbolic link loop (the link points back to itself)", "loop"
-            ) from None
-        raise FileRefused(
-            path, f"cannot be read: {error.strerror or error}", "unreadable"
-        ) from None
+        raise _os_refusal(path, error) from None
     try:
         _checked(path, os.fstat(fd), limit)
         if hasattr(os, "set_blocking"):
@@ -205,3 +193,10 @@ def move_aside(path: Path) -> Path:
         n += 1
     os.replace(path, target)
     return target
+
+
+def _os_refusal(path: Path, error: OSError) -> FileRefused:
+    """The refusal for an OS error met while opening or inspecting ``path``."""
+    if error.errno == errno.ELOOP:
+        return FileRefused(path, "a symbolic link loop (the link points back to itself)", "loop")
+    return FileRefused(path, f"cannot be read: {error.strerror or error}", "unreadable")
