@@ -12,6 +12,11 @@ view's ``draw`` (the key's result) is handed to the display. Measured per key:
 * step view: ``s`` (the next step of SGD, momentum and Adam, by hand and by
   ``torch.optim``, with the loss after each) and ``r`` (back to step 0).
 
+Between two keys the bench waits until the app is idle, as a learner reading the screen
+does: the views compute what ``]`` and ``s`` would ask for ahead of the key
+(``StepView.work_ahead``). ``] at once`` is reported apart: ``]`` pressed again as soon
+as a batch is shown, so the pass is computed after the key.
+
     TUTOR_OFFLINE=1 .venv/bin/python bench/backward_views.py [--keys 40] [--size 120x40]
 
 On a shared machine the load average is printed: rerun when it is quiet.
@@ -34,10 +39,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from keyclock import KeyClock, report  # noqa: E402
+from keyclock import KeyClock, report, until_idle  # noqa: E402
 
 
-async def run(keys: int, size: tuple[int, int]) -> None:
+async def run(keys: int, size: tuple[int, int], each: bool = False) -> None:
 
     from tutor.ui.app import TutorApp
 
@@ -45,7 +50,7 @@ async def run(keys: int, size: tuple[int, int]) -> None:
     clock = KeyClock(app)
 
     async def settle() -> None:
-        await app.workers.wait_for_complete()
+        await until_idle(app)
         await asyncio.sleep(0.3)
 
     async with app.run_test(size=size) as pilot:
@@ -63,11 +68,21 @@ async def run(keys: int, size: tuple[int, int]) -> None:
             for i in range(keys):
                 key = plan[i % len(plan)]
                 times[key].append(await clock.press(key))
+                if each:
+                    print(f"  {step} #{i} {key}: {times[key][-1] * 1000:.1f} ms")
                 await asyncio.sleep(0.05)
-                await app.workers.wait_for_complete()
+                await until_idle(app)
             for key, values in times.items():
                 report(f"{step}: {key}", values)
             report(f"{step}: all keys", [v for values in times.values() for v in values])
+            if "right_square_bracket" in plan:
+                # Outside the budget's case: ] again as soon as the last batch is shown,
+                # before the view had time to compute the next one ahead.
+                hurried = []
+                for _ in range(max(keys // 4, 3)):
+                    hurried.append(await clock.press("right_square_bracket"))
+                await until_idle(app)
+                report(f"{step}: ] at once (no time ahead)", hurried)
             await pilot.press("n")
 
 
@@ -75,13 +90,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=40, help="keys per view")
     parser.add_argument("--size", default="120x40")
+    parser.add_argument("--each", action="store_true", help="print every key's time")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as home:
         os.environ["TUTOR_HOME"] = home
         os.environ.setdefault("TUTOR_OFFLINE", "1")
         print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, {width}×{height}")
-        asyncio.run(run(args.keys, (width, height)))
+        asyncio.run(run(args.keys, (width, height), args.each))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -43,15 +43,13 @@ async def run(keys: int, seconds: float, size: tuple[int, int]) -> None:
         """Seconds until the key's effect is on screen, and until the new network's
         map is (None when the key does not change the network)."""
         count, generation = len(clock.acted), view.generation
+        await clock.until(lambda: True)  # the clock's event exists before the key
         start = clock.send(key)
-        while len(clock.acted) == count:
-            await asyncio.sleep(0.001)
-        shown = await clock.frame_after(clock.acted[-1])
+        await clock.until(lambda: len(clock.acted) > count)
+        shown = await clock.frame_after(clock.acted[count])
         if view.generation == generation:
             return shown - start, None
-        began = time.perf_counter()
-        while not any(g == view.generation for _, g in maps) and time.perf_counter() - began < 2:
-            await asyncio.sleep(0.001)
+        await clock.until(lambda: any(g == view.generation for _, g in maps), timeout=2.0)
         drawn = next((t for t, g in maps if g == view.generation), None)
         if drawn is None:
             return shown - start, float("inf")

@@ -3,6 +3,10 @@
 A key is sent the way the terminal driver sends it (``driver.send_message``); its effect
 counts as applied when a recorded method of a view (its draw or show) has run, and as
 shown when the next frame after that is handed to the display.
+
+The clock waits on an event that frames and recorded methods set, never by polling: a
+loop that wakes every millisecond takes the GIL from the worker thread it is timing
+(measured: the backward view's pass took twice as long in the app as alone).
 """
 
 from __future__ import annotations
@@ -32,6 +36,23 @@ def report(name: str, seconds: list[float], budget_ms: float = 50.0) -> None:
     )
 
 
+async def until_idle(app: Any, timeout: float = 30.0) -> None:
+    """Wait until no worker of ``app`` is pending or running, including work that a
+    finished worker starts (views compute the next batch ahead, one pass at a time):
+    what a learner reading the screen between two keys leaves the app to do."""
+    from textual.worker import WorkerState
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        busy = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not busy:
+            await asyncio.sleep(0.02)  # a finished worker's message may start another
+            if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+                return
+            continue
+        await app.workers.wait_for_complete(busy)
+
+
 class KeyClock:
     """Times keys in a running Textual app: frames handed to the display, and the
     moments the recorded methods ran."""
@@ -40,10 +61,12 @@ class KeyClock:
         self.app = app
         self.frames: list[float] = []
         self.acted: list[float] = []
+        self._changed: asyncio.Event | None = None
         original = app._display
 
         def display(screen: Any, renderable: Any) -> Any:
             self.frames.append(time.perf_counter())
+            self.poke()
             return original(screen, renderable)
 
         app._display = display
@@ -56,9 +79,32 @@ class KeyClock:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             result = method(*args, **kwargs)
             note()
+            self.poke()
             return result
 
         setattr(obj, name, wrapper)
+
+    def poke(self) -> None:
+        """Wake whoever waits in :meth:`until` (called on the app's own loop)."""
+        if self._changed is not None:
+            self._changed.set()
+
+    async def until(self, ready: Callable[[], bool], timeout: float = 30.0) -> bool:
+        """Wait, without polling, until ``ready()`` holds after a frame or a recorded
+        method; False if ``timeout`` seconds pass first."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        deadline = time.perf_counter() + timeout
+        while not ready():
+            self._changed.clear()
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                return ready()
+        return True
 
     def first_frame_after(self, moment: float) -> float | None:
         """When the first frame at or after ``moment`` was handed to the display."""
@@ -74,14 +120,18 @@ class KeyClock:
 
     async def frame_after(self, moment: float) -> float:
         """Wait for the first frame at or after ``moment``."""
-        while (shown := self.first_frame_after(moment)) is None:
-            await asyncio.sleep(0.001)
+        await self.until(lambda: self.first_frame_after(moment) is not None)
+        shown = self.first_frame_after(moment)
+        if shown is None:
+            raise TimeoutError("no frame was drawn after the key")
         return shown
 
     async def press(self, key: str) -> float:
         """Seconds from sending ``key`` to the first frame after a recorded method ran."""
         count = len(self.acted)
+        if self._changed is None:
+            self._changed = asyncio.Event()
         start = self.send(key)
-        while len(self.acted) == count:
-            await asyncio.sleep(0.001)
-        return await self.frame_after(self.acted[-1]) - start
+        if not await self.until(lambda: len(self.acted) > count):
+            raise TimeoutError(f"the key {key!r} had no effect within 30 s")
+        return await self.frame_after(self.acted[count]) - start

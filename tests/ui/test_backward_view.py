@@ -132,3 +132,32 @@ async def test_korean_on_a_small_terminal(app):
         await settle(pilot)
         assert view_of(app).error_message is None
         assert "손실 =" in screen_flat(app)
+
+
+async def test_passes_computed_ahead_equal_autograd(app):
+    """``]``, ``[`` and ``t`` show passes computed while the screen was read: they are
+    the passes plain autograd makes for those batches and modes."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(pilot)
+        view = view_of(app)
+        # The next and previous batch and the other mode were computed ahead.
+        assert {(1, True), (249, True), (0, False)} <= set(view._ahead)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        _, loss = autograd("mlp", 16, 16)
+        text = screen_flat(app)
+        assert "batch 1 of 250 (train samples 16–31, B = 16)" in text
+        assert f"loss = {loss:.4f}" in text
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        _, loss = autograd("mlp", 249 * 16, 16)
+        text = screen_flat(app)
+        assert "batch 249 of 250 (train samples 3984–3999, B = 16)" in text
+        assert f"loss = {loss:.4f}" in text
+        await pilot.press("t")
+        await settle(pilot)
+        ref, loss = autograd("mlp", 249 * 16, 16, train=False)
+        text = screen_flat(app)
+        assert "model.eval()" in text and f"loss = {loss:.4f}" in text
+        b3 = shown(float(ref.fc1.bias.grad[3]))
+        assert f"= {b3} bias.grad = {b3}" in text

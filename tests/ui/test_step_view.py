@@ -93,6 +93,17 @@ async def test_next_step_reset_and_learning_rate_keys(app):
         await pilot.press("r")
         await settle(pilot)
         assert "Step 0: every copy holds the model's own weights" in screen_flat(app)
+        # The steps after r are the same steps again, whether taken again or looked up.
+        await pilot.press("s")
+        await settle(pilot)
+        text = screen_flat(app)
+        assert "after optimizer.step() number 1" in text
+        new_w = row([ref[k][1][0] for k in ("sgd", "momentum", "adam")])
+        assert f"new w, torch.optim {new_w}" in text
+        await pilot.press("s")
+        await settle(pilot)
+        new_w = row([ref[k][1][1] for k in ("sgd", "momentum", "adam")])
+        assert f"new w, torch.optim {new_w}" in screen_flat(app)
         await pilot.press("l")  # lr 0.1 -> 0.3: a fresh lab, one step
         await settle(pilot)
         text = screen_flat(app)

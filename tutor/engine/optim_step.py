@@ -305,11 +305,26 @@ class OptimizerLab:
         bx = x if x is not None else self._x
         by = y if y is not None else self._y
         with self._lock:
-            t = len(self.history) + 1
-            results = tuple(self._step_one(track, bx, by, t) for track in self._tracks)
-            comparison = StepComparison(t, results)
-            self.history.append(comparison)
-            return comparison
+            return self._step(bx, by)
+
+    def comparison(self, t: int) -> StepComparison:
+        """Step ``t`` (from 1) on the lab's batch, taking the steps up to it that have
+        not been taken yet. Steps are deterministic (same batch, same dropout masks),
+        so step ``t`` is the same whether it was taken early, while the learner read
+        step ``t − 1``, or now."""
+        if t < 1:
+            raise ValueError(f"steps count from 1, not {t}")
+        with self._lock:
+            while len(self.history) < t:
+                self._step(self._x, self._y)
+            return self.history[t - 1]
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> StepComparison:
+        t = len(self.history) + 1
+        results = tuple(self._step_one(track, x, y, t) for track in self._tracks)
+        comparison = StepComparison(t, results)
+        self.history.append(comparison)
+        return comparison
 
     def _step_one(self, track: _Track, x: torch.Tensor, y: torch.Tensor, t: int) -> OptimizerStep:
         model, opt = track.model, track.optimizer

@@ -255,14 +255,25 @@ def compute(
 
 
 def advance(result: StepResult) -> StepResult:
-    """One more step with every optimizer, on the same batch."""
-    result.lab.step()
-    return replace(result, history=tuple(result.lab.history))
+    """The step after ``result``'s with every optimizer, on the same batch (taken now,
+    or already by :func:`ahead`)."""
+    t = len(result.history) + 1
+    result.lab.comparison(t)
+    return replace(result, history=tuple(result.lab.history[:t]))
+
+
+def ahead(result: StepResult) -> None:
+    """Take the step after ``result``'s while the learner reads it; :func:`advance`
+    then only looks it up."""
+    result.lab.comparison(len(result.history) + 1)
 
 
 def reset(result: StepResult) -> StepResult:
-    """Back to the model's own weights and empty optimizer state (step 0)."""
-    result.lab.reset()
+    """Back to step 0: the model's own weights and empty optimizer state.
+
+    The lab keeps the steps it took: step ``t`` is the same each time it is taken from
+    the model's own weights (same batch, same dropout masks), so the next :func:`advance`
+    looks step 1 up again instead of taking it twice. No tensor is touched here."""
     return replace(result, history=())
 
 

@@ -215,7 +215,17 @@ class LessonScreen(Screen[None]):
     # ----------------------------------------------------------------- header
 
     def on_data_in_use(self, message: DataInUse) -> None:
-        self.data = message.data
+        old, new = self.data, message.data
+        # Views report their data at every compute (a new batch, say); updating the same
+        # header costs a layout on the UI thread while that compute runs in its worker.
+        if old is not None and (old.name, old.requested, old.fallback_reason) == (
+            new.name,
+            new.requested,
+            new.fallback_reason,
+        ):
+            self.data = new
+            return
+        self.data = new
         self.update_header()
         self.show_standin()
 
@@ -236,7 +246,8 @@ class LessonScreen(Screen[None]):
             "player.standin",
             self.ctx.language,
             requested=wanted.title,
-            requested_classes=", ".join(wanted.classes[:4]) + (" …" if len(wanted.classes) > 4 else ""),
+            requested_classes=", ".join(wanted.classes[:4])
+            + (" …" if len(wanted.classes) > 4 else ""),
             used=data.title,
             used_classes=", ".join(data.classes[:4]) + (" …" if len(data.classes) > 4 else ""),
             name=wanted.name,

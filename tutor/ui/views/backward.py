@@ -4,6 +4,10 @@
 a new forward and backward pass, in a worker. ``↑``/``↓`` (layer), ``+``/``−`` (unit)
 and ``,``/``.`` (sample of the batch) only index into the pass the engine kept, in a
 worker too, and the view draws what is there.
+
+While the learner reads, the passes those keys would ask for (the next and the previous
+batch, the other mode) are computed ahead, one at a time (``work_ahead``): a pass is the
+same whenever it is computed (fixed seed), and ``]`` then only draws.
 """
 
 from __future__ import annotations
@@ -62,10 +66,16 @@ class BackwardView(StepView):
         self.pending = True
         """A new pass is being computed: indexing keys wait for it."""
         self._parts: dict[str, tuple[Any, tuple[Any, ...], list[Line]]] = {}
+        self._ahead: dict[tuple[int, bool], BackwardResult] = {}
+        """Passes by (batch, train mode): the one shown and its neighbours."""
+        self._fetching: tuple[int, bool] | None = None
+        """The pass being computed ahead, if any (one at a time)."""
+        self._awaited: tuple[int, bool] | None = None
+        """The pass a key asked for while it was being computed ahead: shown when done."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="backward-status", classes="view-status")
-        yield StripView(id="backward-lines")
+        yield StripView(id="backward-lines", grow_only=True)
 
     # ----------------------------------------------------------------- work
 
@@ -97,8 +107,52 @@ class BackwardView(StepView):
         self.batch, self.layer_name = result.batch, result.layer
         self.unit, self.sample = result.unit, result.sample
         self.draw()
+        self._ahead[(result.batch, result.train_mode)] = result
+        self.fetch_ahead()
 
-    def on_resize(self) -> None:
+    def neighbours(self) -> list[tuple[int, bool]]:
+        """The passes the batch and mode keys would ask for next, likeliest first."""
+        r = self.result
+        if r is None:
+            return []
+        count = max(r.batches, 1)
+        wanted = [
+            ((r.batch + 1) % count, r.train_mode),
+            ((r.batch - 1) % count, r.train_mode),
+            (r.batch, not r.train_mode),
+        ]
+        here = (r.batch, r.train_mode)
+        return [key for i, key in enumerate(wanted) if key != here and key not in wanted[:i]]
+
+    def fetch_ahead(self) -> None:
+        """Compute the next missing neighbour pass, if none is being computed."""
+        wanted = self.neighbours()
+        if self.result is not None:
+            keep = {*wanted, (self.result.batch, self.result.train_mode)}
+            self._ahead = {k: v for k, v in self._ahead.items() if k in keep}
+        missing = [key for key in wanted if key not in self._ahead]
+        if self._fetching is not None or not missing:
+            return
+        key = self._fetching = missing[0]
+        layer, unit, sample = self.layer_name, self.unit, self.sample
+
+        def work() -> tuple[tuple[int, bool], BackwardResult]:
+            return key, kind.compute(self.work_context(), key[0], key[1], layer, unit, sample)
+
+        self.work_ahead(work, "backward.ahead")
+
+    def ahead_done(self, result: tuple[tuple[int, bool], BackwardResult] | None) -> None:
+        self._fetching = None
+        if result is not None:
+            key, computed = result
+            self._ahead[key] = computed
+        if self._awaited is not None:
+            self._awaited = None
+            self.take_pass()  # found now, or (the work failed) computed on demand
+            return
+        self.fetch_ahead()
+
+    def width_changed(self) -> None:
         if self.is_attached:
             self.draw()
 
@@ -178,11 +232,34 @@ class BackwardView(StepView):
     def action_batch(self, delta: int) -> None:
         count = self.result.batches if self.result else 1
         self.batch = (self.batch + delta) % max(count, 1)
-        self.recompute()
+        self.take_pass()
 
     def action_mode(self) -> None:
         self.train_mode = not self.train_mode
-        self.recompute()
+        self.take_pass()
+
+    def take_pass(self) -> None:
+        """Show the pass of ``batch`` and ``train_mode``: computed ahead if it was (then
+        only indexed for the layer, unit and sample chosen since), else now."""
+        key = (self.batch, self.train_mode)
+        kept = self._ahead.get(key)
+        self._awaited = None
+        if kept is None and key == self._fetching:
+            # Being computed ahead already: computing it twice at once would only make
+            # both slower on a small CPU.
+            self.workers.cancel_group(self, "view")
+            self.pending, self._awaited = True, key
+            return
+        if kept is None:
+            self.recompute()
+            return
+        layer, unit, sample = self.layer_name, self.unit, self.sample
+        if (kept.layer, kept.unit, kept.sample) == (layer, unit, sample):
+            self.workers.cancel_group(self, "view")  # an older key's pass must not land
+            self.show(kept)
+            return
+        self.pending = True
+        self.in_thread(lambda: kind.look(kept, layer, unit, sample), "view", "backward.look")
 
     def action_layer(self, delta: int) -> None:
         if self.result is None or not self.result.layers:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from tutor.course.lesson import LessonFile
     from tutor.course.schema import StepBase
     from tutor.course.steps.base import ComputeContext
+
+AHEAD = "ahead"
+"""The worker group of work done before its key (:meth:`StepView.work_ahead`)."""
 
 
 def describe_error(error: BaseException | None, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -64,6 +68,7 @@ class StepView(Vertical):
         self._error.display = False
         self.error_message: str | None = None
         """The failure shown in this view, if any (None when it works)."""
+        self._laid_out_width = 0
 
     # ----------------------------------------------------------------- context
 
@@ -128,6 +133,32 @@ class StepView(Vertical):
             work, name=name or group, group=group, thread=True, exclusive=True, exit_on_error=False
         )
 
+    def on_resize(self, event: events.Resize) -> None:
+        # A view is as tall as what it draws (``height: auto``), so a new height is its
+        # own drawing's doing: only a new width asks for the parts to be laid out again
+        # (drawing for the height too drew every key's result twice).
+        if event.size.width != self._laid_out_width:
+            self._laid_out_width = event.size.width
+            if self.is_attached:
+                self.width_changed()
+
+    def width_changed(self) -> None:
+        """Lay out again what is drawn for the width; most views redraw."""
+
+    def work_ahead(self, work: Any, name: str) -> None:
+        """Start ``work``, which the learner will probably ask for next (the next batch,
+        the next step), while they read what is shown: the key then finds it done.
+
+        It runs in the ``ahead`` group (a newer one replaces it). Its result arrives in
+        :meth:`ahead_done`; a failure is only logged, because the same work done on
+        demand reports it where the learner sees it.
+        """
+        self.in_thread(work, AHEAD, name)
+
+    def ahead_done(self, result: Any) -> None:
+        """Receive the result of :meth:`work_ahead` on the UI thread: None when the work
+        failed or a newer one replaced it."""
+
     def compute(self) -> Any:
         """Engine work for this view. Runs in a thread; must not touch widgets."""
         return None
@@ -149,6 +180,14 @@ class StepView(Vertical):
         worker = event.worker
         if not self.is_attached:
             return  # the learner moved on before the work finished
+        if worker.group == AHEAD:
+            if event.state == WorkerState.SUCCESS:
+                self.ahead_done(worker.result)
+            elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+                if event.state == WorkerState.ERROR:
+                    self.log.warning(f"{worker.name} failed ahead of its key", worker.error)
+                self.ahead_done(None)
+            return
         if event.state == WorkerState.SUCCESS and worker.group == "view":
             self.clear_error()
             try:

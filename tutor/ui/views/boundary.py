@@ -1,16 +1,15 @@
 """Boundary: TensorFlow Playground in the terminal, driven by keys.
 
 Thread workers, all handled in :meth:`StepView.on_worker_state_changed`: ``view``
-builds the current settings' network (fresh weights, what a run starts from) and its
-data and draws its first map, so a key shows the new network at once; ``train`` is the
-run (:class:`tutor.engine.run.TrainingRun`), reporting with ``post_message``; ``map``
-draws the live model's boundary, started by a timer about seven times a second while
-training (one at a time: a slow map is skipped, never queued; the engine's map is safe
-beside the training thread); ``plot`` builds the chart.
+builds the settings' network (fresh weights) and its data and draws its first map, so
+a key shows the new network at once; ``train`` is the run (``engine.run.TrainingRun``,
+reporting with ``post_message``); ``map`` draws the live model's boundary, about seven
+times a second while training (one at a time: a slow map is skipped, never queued),
+and the final one as soon as the run ends; ``plot`` builds the chart.
 
-Every change of the network, the data or the L2 rate is a new *generation*: the run
-of the old one is stopped and whatever it still reports is dropped. A learning rate
-change goes to the running run (from its next epoch).
+Every change of the network, the data or the L2 rate is a new *generation*: the old
+run is stopped and what it still reports is dropped. A new learning rate goes to the
+running run (from its next epoch).
 """
 
 from __future__ import annotations
@@ -44,10 +43,8 @@ from tutor.ui.widgets.pixels import render_lines
 from tutor.ui.widgets.plane import plane_layout, theme_palette
 from tutor.ui.widgets.strips import StripView
 
-MAP_INTERVAL = 0.15
-"""Seconds between two boundary maps while training (about 7 a second)."""
-UNITS_EVERY = 3
-"""While training, the small maps are redrawn with every third map."""
+MAP_INTERVAL = 0.15  # seconds between two boundary maps while training (about 7 a second)
+UNITS_EVERY = 3  # while training, the small maps are redrawn with every third map
 STATUS_INTERVAL = 0.2
 PLOT_INTERVAL = 0.5
 PLOT_HEIGHT = 9  # chart lines from 44 terminal rows; 6 below (at 40 the maps take 22)
@@ -134,14 +131,14 @@ class BoundaryView(PlaygroundKeys, StepView):
         """The run of the current generation, while it lasts (None otherwise)."""
         return self._runs.get(self.generation)
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if self.is_attached:
             self._map_dirty = True
             self.draw_settings()
             self.draw_status()
             self.draw_plot(force=True)
 
-    theme_changed = on_resize  # the maps' colours and the chart's come from the theme
+    theme_changed = width_changed  # the maps' colours and the chart's come from the theme
 
     def recompute(self) -> None:
         """Build the current generation's network and data, and draw its first map."""
@@ -275,7 +272,8 @@ class BoundaryView(PlaygroundKeys, StepView):
         self.trained = run.model
         self.result = result
         self.state = result.state
-        self._map_dirty = True  # the final weights' map
+        self._map_dirty = True
+        self._tick()  # the final weights' map, now rather than at the next tick
         self.draw_status()
         self.draw_plot(force=True)
         self.show_verdicts()
@@ -375,6 +373,8 @@ class BoundaryView(PlaygroundKeys, StepView):
             generation, drawn = event.worker.result
             if generation == self.generation:
                 self.show_map(drawn)
+            if self._map_dirty and self.state not in ("running", "paused"):
+                self._tick()  # a change came while this map was drawn: its map at once
             return
         if event.state == WorkerState.SUCCESS and name == "train":
             self.finished(*event.worker.result)

@@ -117,7 +117,7 @@ class ForwardView(StepView):
         self.result = result
         self.draw()
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if not self.is_attached:
             return
         self.draw()

@@ -53,7 +53,7 @@ class ModesView(StepView):
         self.result = result
         self.draw()
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if self.is_attached:
             self.draw()
 

@@ -43,7 +43,7 @@ class PlotView(StepView):
         width, height = self.query_one("#plot", ChartView).chart_size(PLOT_HEIGHT)
         return chart_lines(Chart(parts), width, height)
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         """The chart is built for a width: rebuild it (not the fits) when that changes."""
         result = getattr(self, "result", None)
         if result is not None:

@@ -50,7 +50,7 @@ class SamplesView(StepView):
         self.query_one("#samples-status", Static).update(Text(notice, style="dim"))
         self.draw()
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if not self.is_attached:
             return
         self.draw()

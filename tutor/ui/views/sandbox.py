@@ -99,7 +99,7 @@ class SandboxView(StepView):
         if tables:
             tables.first().focus_table()
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
 
     @property

@@ -2,7 +2,9 @@
 
 ``s`` takes the next step with every optimizer (on the same batch), ``r`` goes back to
 the model's own weights, ``l``/``L`` and ``a``/``A`` change the learning rates and
-``[``/``]`` take another batch (both start again from step 0 with a fresh lab).
+``[``/``]`` take another batch (both start again from step 0 with a fresh lab). The
+step after the one shown is taken while the learner reads (``work_ahead``), so ``s``
+finds it done; steps are deterministic, so it is the same step either way.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class OptimizerStepView(StepView):
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("player.working"), id="step-status", classes="view-status")
-        yield StripView(id="step-lines")
+        yield StripView(id="step-lines", grow_only=True)
 
     def recompute(self) -> None:
         self.pending = True
@@ -71,8 +73,10 @@ class OptimizerStepView(StepView):
         self.pending = False
         self.result = result
         self.draw()
+        # The next step while the learner reads this one: ``s`` then only looks it up.
+        self.work_ahead(lambda: kind.ahead(result), "step.ahead")
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if self.is_attached:
             self.draw()
 
@@ -219,7 +223,8 @@ class OptimizerStepView(StepView):
         result = self.result
         if result is None or self.pending:
             return
-        self.in_thread(lambda: kind.reset(result), "view", "step.reset")
+        self.workers.cancel_group(self, "view")  # a step still on its way must not land
+        self.show(kind.reset(result))  # bookkeeping only: the lab keeps its steps
 
     def action_lr(self, direction: int) -> None:
         self.lr = ladder_step(LR_LADDER, self.lr, direction)

@@ -127,7 +127,7 @@ class TrainView(StepView):
         if self.trainer is not None:
             self.trainer.stop()
 
-    def on_resize(self) -> None:
+    def width_changed(self) -> None:
         if self.is_attached:
             self.draw_status()  # laid out for the width: redo them when it changes
             self.draw_plot(force=True)

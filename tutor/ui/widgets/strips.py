@@ -23,15 +23,28 @@ class StripView(Widget):
     StripView { height: auto; width: 1fr; }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, classes: str | None = None, grow_only: bool = False
+    ) -> None:
+        """Args:
+        grow_only: never get shorter (blank rows below what is shown): a view whose
+            parts come and go with its keys keeps its place on the screen, and a key
+            that shows less costs a repaint instead of a layout of the whole screen.
+        """
         super().__init__(id=id, classes=classes)
         self._strips: list[Strip] = []
         self._width = 0
+        self._grow_only = grow_only
+        self._floor_width = 0
 
     def set_lines(self, lines: list[Line]) -> None:
         """Show ``lines``. Only a change in height or width costs a layout pass: a status
         line that changes ten times a second repaints itself and nothing else."""
         old_height, old_width = len(self._strips), self._width
+        # The floor holds for one width: wrapped for another, the parts are another height.
+        if self._grow_only and len(lines) < old_height and self.size.width == self._floor_width:
+            lines = [*lines, *([[]] * (old_height - len(lines)))]
+        self._floor_width = self.size.width
         self._strips = [Strip(line) for line in lines]
         self._width = max((strip.cell_length for strip in self._strips), default=0)
         self.refresh(layout=(len(self._strips), self._width) != (old_height, old_width))
