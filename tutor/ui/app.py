@@ -255,7 +255,9 @@ class TutorApp(App[None]):
         meanwhile raises ``DuplicateIds`` (fast ctrl+p, Escape, ctrl+p; issue 13)."""
         if not self.use_command_palette or not self.screen_stack:
             return
-        if any(child.id == PALETTE_ID for child in self.children):
+        # ``App.children`` is only the current screen; the id clash is checked against
+        # every screen the app still holds (one being removed included), so look there.
+        if any(node.id == PALETTE_ID for node in self._nodes):
             return
         self.push_screen(TutorPalette(id=PALETTE_ID))
 
