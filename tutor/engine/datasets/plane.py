@@ -161,8 +161,20 @@ def plane_splits(
     kind: str, noise: float = DEFAULT_NOISE, seed: int = PLANE_SEED, n: int = PLANE_SIZE
 ) -> PlaneSplits:
     """:func:`make_plane_data`, split 50/25/25 within each class (so every split is
-    balanced), each split in a seeded random order."""
-    x, y = make_plane_data(kind, n, noise, seed)
+    balanced), each split in a seeded random order. Callers get their own tensors."""
+    make_plane_data(kind, n, noise, seed)  # checks the arguments (the points are kept)
+    kept = _splits(kind, check_noise(noise), int(seed), n)
+    return PlaneSplits(
+        x={k: v.clone() for k, v in kept.x.items()},
+        y={k: v.clone() for k, v in kept.y.items()},
+        index={k: v.clone() for k, v in kept.index.items()},
+    )
+
+
+@lru_cache(maxsize=32)
+def _splits(kind: str, noise: float, seed: int, n: int) -> PlaneSplits:
+    """The splits themselves, kept like the points (a network change reuses them)."""
+    x, y = _generated(kind, n, noise, seed)
     g = torch.Generator().manual_seed(seed + 1)
     parts: list[list[torch.Tensor]] = [[], [], []]
     for label in (0, 1):

@@ -99,8 +99,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         self._start_when_ready = False
         self._map_busy = False
         self._map_dirty = False
-        self._last_status = 0.0
-        self._last_plot = 0.0
+        self._last_status = self._last_plot = 0.0
         self._ticks = 0
         self._data: tuple[str, float] | None = None
 
@@ -113,7 +112,7 @@ class BoundaryView(PlaygroundKeys, StepView):
         with Horizontal(id="boundary-maps"):
             yield StripView(id="boundary-map")
             yield StripView(id="boundary-units")
-        yield ChartView(id="boundary-plot")
+        yield ChartView(id="boundary-plot", grow_only=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -159,9 +158,9 @@ class BoundaryView(PlaygroundKeys, StepView):
             return  # the learner changed the network again meanwhile
         self.playground = playground
         self.show_map(drawn)
-        if self._start_when_ready:
+        if self._start_when_ready:  # after the new map's frame (a run starting held it)
             self._start_when_ready = False
-            self._start_run()
+            self.call_after_refresh(self._start_run, generation)
 
     def change(self, edit: Any, control: str, restart: bool = True) -> None:
         """Apply ``edit`` (a config -> config function of the engine) for a key.
@@ -209,7 +208,9 @@ class BoundaryView(PlaygroundKeys, StepView):
             return
         self._start_run()
 
-    def _start_run(self) -> None:
+    def _start_run(self, generation: int | None = None) -> None:
+        if generation is not None and (generation, self.state) != (self.generation, "idle"):
+            return  # for a network since replaced, or a run already going
         self.state = "running"
         self.history, self.last_step, self.result, self.trained = [], None, None, None
         self.lr_changed = False
@@ -430,9 +431,8 @@ class BoundaryView(PlaygroundKeys, StepView):
             return
         self._last_plot = now
         plot = self.query_one("#boundary-plot", ChartView)
-        if plot.display != bool(self.history):
-            plot.display = bool(self.history)  # a layout pass only when it comes or goes
-        if not self.history:
+        if not self.history:  # blank at its height: a chart coming and going moved the
+            plot.set_lines([])  # scrollbar, and the new width asked for every part again
             return
         chart = loss_chart(self.history, self.tr, PLOT_POINTS)
         size = plot.chart_size(PLOT_HEIGHT if self.app.size.height >= 44 else 6)

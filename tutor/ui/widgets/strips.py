@@ -42,11 +42,14 @@ class StripView(Widget):
         line that changes ten times a second repaints itself and nothing else."""
         old_height, old_width = len(self._strips), self._width
         # The floor holds for one width: wrapped for another, the parts are another height.
-        if self._grow_only and len(lines) < old_height and self.size.width == self._floor_width:
+        floor = self._grow_only and self.size.width == self._floor_width
+        if floor and len(lines) < old_height:
             lines = [*lines, *([[]] * (old_height - len(lines)))]
         self._floor_width = self.size.width
         self._strips = [Strip(line) for line in lines]
         self._width = max((strip.cell_length for strip in self._strips), default=0)
+        if floor:
+            self._width = max(self._width, old_width)
         self.refresh(layout=(len(self._strips), self._width) != (old_height, old_width))
 
     @property
