@@ -13,6 +13,10 @@ The app runs headless; keys are sent the way the terminal driver sends them
 learner presses `s`.
 
     .venv/bin/python bench/boundary_view.py [--keys 40] [--seconds 5] [--size 120x40]
+
+Measured 2026-12-01 with --keys 40 --seconds 5 on a quiet 2-core machine: 6.8 maps a
+second; l/L p95 31 ms; +/− p95 45 ms; the new network's map p95 51 ms (median 42 ms:
+its network is built and drawn in a worker after the key, then waits for a frame).
 """
 
 from __future__ import annotations

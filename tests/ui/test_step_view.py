@@ -110,3 +110,27 @@ async def test_next_step_reset_and_learning_rate_keys(app):
         assert "SGD lr 0.3" in text
         faster = torch_optim(1, lr=0.3)
         assert f"new w, torch.optim {row([faster['sgd'][1][0]])}" in text
+
+
+async def test_a_key_draws_once_and_the_page_stays_in_place(app):
+    """``r`` shows fewer lines than step 2 did: the view keeps its height (blank rows),
+    so the page does not jump and the screen is not laid out again; and a key's result
+    is drawn once, not again for the height it gave the view."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_step(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        view = view_of(app)
+        lines = view.query_one("#step-lines")
+        tall = lines.size.height
+        draws: list[int] = []
+        original = view.draw
+        view.draw = lambda: (draws.append(1), original())[1]
+        await pilot.press("r")
+        await settle(pilot)
+        assert "Step 0: every copy holds the model's own weights" in screen_flat(app)
+        assert lines.size.height == tall
+        await pilot.press("s")
+        await settle(pilot)
+        assert "after optimizer.step() number 1" in screen_flat(app)
+        assert len(draws) == 2  # one for r, one for s
