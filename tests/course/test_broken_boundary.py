@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tests.course.test_broken_lessons import assert_reported
 
 BROKEN = Path(__file__).resolve().parent / "broken_boundary"
 SETS = "circle, xor, gauss, spiral"
@@ -65,9 +65,4 @@ def test_corpus_is_complete():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_boundary_step_reports_its_line_and_message(name: str, capsys, monkeypatch):
-    monkeypatch.chdir(BROKEN)
-    code = main(["validate", name])
-    out, err = capsys.readouterr()
-    assert code == 1
-    assert out.splitlines() == [f"{name}:{EXPECTED[name]}"]
-    assert "Traceback" not in out + err
+    assert_reported(BROKEN, name, EXPECTED[name], capsys, monkeypatch)

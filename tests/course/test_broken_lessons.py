@@ -153,15 +153,20 @@ def test_corpus_is_complete():
     assert len(files) >= 20
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_broken_lesson_reports_its_line_and_message(name: str, capsys, monkeypatch):
-    monkeypatch.chdir(BROKEN)
+def assert_reported(folder: Path, name: str, message: str, capsys, monkeypatch) -> None:
+    """``tutor validate NAME`` in ``folder`` exits 1 with exactly ``NAME:message``."""
+    monkeypatch.chdir(folder)
     code = main(["validate", name])
     out, err = capsys.readouterr()
     assert code == 1
-    assert out.splitlines() == [f"{name}:{EXPECTED[name]}"]
+    assert out.splitlines() == [f"{name}:{message}"]
     assert "Traceback" not in out + err
     assert "0 of 1 file valid" in err
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_lesson_reports_its_line_and_message(name: str, capsys, monkeypatch):
+    assert_reported(BROKEN, name, EXPECTED[name], capsys, monkeypatch)
 
 
 def test_several_files_each_reported(capsys, monkeypatch):

@@ -139,6 +139,12 @@ class TrainingRun:
         return trainer.state
 
     @property
+    def stop_requested(self) -> bool:
+        """Whether :meth:`stop` was called: the run then ends within one step, whether or
+        not its last event has reached anyone yet (an app that quits does not wait)."""
+        return self._stopped
+
+    @property
     def lr(self) -> float:
         """The learning rate in use (a change applies from the next epoch)."""
         trainer = self._trainer
