@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 # A lesson with a quick train step, a quiz and a plain step; titles and choices are
@@ -52,3 +55,17 @@ def write_lesson(
 def rendered(app) -> str:  # type: ignore[no-untyped-def]
     """Every cell the screen shows, with its raw characters (control characters kept)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def run_tutor(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m tutor ARGS`` in a fresh process (with ``env`` added to this one's):
+    its exit code, stdout and stderr as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, **env},
+    )
+

@@ -3,11 +3,9 @@ and tab are removed wherever outside text enters (issue 13, item 2)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.hardening.hostile.lessons import rendered, write_lesson
+from tests.hardening.hostile.lessons import rendered, run_tutor, write_lesson
 from tests.ui.helpers import settle
 from tutor.text import clean
 from tutor.ui.app import TutorApp
@@ -33,22 +31,12 @@ async def test_an_escape_in_a_lesson_title_does_not_wipe_the_list(tmp_path: Path
         assert "The artificial neuron" in screen  # the rest of the list is there
 
 
-def _tutor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 def test_validate_does_not_echo_escape_codes_from_a_field_name(tmp_path: Path):
     path = tmp_path / "l.yaml"
     path.write_text(
         'id: x\ntitle: x\nsteps:\n  - kind: text\n    body: hi\n    "\\e]0;pwned\\a\\e[2J": 1\n'
     )
-    result = _tutor("validate", str(path))
+    result = run_tutor("validate", str(path))
     assert result.returncode == 1
     assert "unknown field ']0;pwned[2J'" in result.stdout
     assert not any(c in result.stdout + result.stderr for c in CONTROL)
@@ -57,7 +45,7 @@ def test_validate_does_not_echo_escape_codes_from_a_field_name(tmp_path: Path):
 def test_validate_cleans_a_file_name_with_escape_codes(tmp_path: Path):
     path = tmp_path / "a\x1b[2Jb.yaml"
     path.write_text("id: x\n")
-    result = _tutor("validate", str(path))
+    result = run_tutor("validate", str(path))
     assert result.returncode == 1 and "a[2Jb.yaml:1:1: error:" in result.stdout
     assert "\x1b" not in result.stdout + result.stderr
 
@@ -65,7 +53,7 @@ def test_validate_cleans_a_file_name_with_escape_codes(tmp_path: Path):
 def test_dissect_does_not_print_escape_codes_from_a_model_name(tmp_path: Path):
     path = tmp_path / "spec.yaml"
     path.write_text('name: "a\\e]0;pwn\\a\\e[2Jb"\ninput: [2]\nlayers: [{Linear: [2, 2]}]\n')
-    result = _tutor("dissect", str(path))
+    result = run_tutor("dissect", str(path))
     assert result.returncode == 0, result.stderr
     assert "a]0;pwn[2Jb on " in result.stdout
     assert not any(c in result.stdout + result.stderr for c in CONTROL)

@@ -3,12 +3,10 @@ interpreted (issue 13, item 1)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.hardening.hostile.lessons import write_lesson
+from tests.hardening.hostile.lessons import run_tutor, write_lesson
 from tests.ui.helpers import screen_flat, settle
 from tutor.course.lesson import load_lesson
 from tutor.ui.app import TutorApp
@@ -68,16 +66,9 @@ async def test_palette_lists_bracketed_titles_while_a_model_trains(tmp_path: Pat
         assert view.state == "stopped"
 
 
-def _run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "120", **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        timeout=300,
-    )
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """In colour, 120 columns wide: markup that got through would show as styles."""
+    return run_tutor(*args, FORCE_COLOR="1", COLUMNS="120")
 
 
 def _spec(tmp_path: Path, name: str) -> Path:

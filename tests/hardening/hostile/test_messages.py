@@ -4,14 +4,13 @@ message names what is really wrong."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
+from tests.hardening.hostile.lessons import run_tutor
 from tutor.cli import main
 from tutor.engine.checkpoint import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from tutor.engine.config import TrainConfig
@@ -19,19 +18,6 @@ from tutor.engine.tensordata import TensorData, TensorSplit
 from tutor.engine.train import Trainer
 
 SPEC = "name: dots\ninput: [2]\nlayers: [{Linear: [2, 2]}]\n"
-
-
-def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, **env},
-    )
 
 
 @pytest.fixture
@@ -42,7 +28,7 @@ def spec(tmp_path: Path) -> Path:
 
 
 def test_a_huge_input_scale_is_named_not_the_learning_rate(spec: Path):
-    result = _cli("train", str(spec), "--epochs", "1", "--input-scale", "1e308")
+    result = run_tutor("train", str(spec), "--epochs", "1", "--input-scale", "1e308")
     assert result.returncode == 1
     assert "input_scale must be a non-zero number no larger than 1e+06" in result.stderr
     assert "learning rate" not in result.stderr
@@ -67,7 +53,7 @@ def test_a_loss_not_finite_before_any_update_is_not_blamed_on_the_learning_rate(
 
 
 def test_a_folder_given_to_train_is_called_a_folder(tmp_path: Path):
-    result = _cli("train", str(tmp_path))
+    result = run_tutor("train", str(tmp_path))
     assert result.returncode == 1
     assert f"{tmp_path}: a folder, not a file" in result.stderr  # "no such file" before
 
@@ -75,13 +61,13 @@ def test_a_folder_given_to_train_is_called_a_folder(tmp_path: Path):
 def test_tutor_data_says_the_data_folder_is_a_file(tmp_path: Path):
     not_a_folder = tmp_path / "data"
     not_a_folder.write_text("x")
-    result = _cli("data", TUTOR_DATA_DIR=str(not_a_folder))
+    result = run_tutor("data", TUTOR_DATA_DIR=str(not_a_folder))
     assert result.returncode == 1
     assert f"the data folder {not_a_folder} is a file, not a folder" in result.stderr
 
 
 def test_model_is_refused_with_a_torchvision_model():
-    result = _cli("dissect", "torchvision:resnet18", "--model", "fc")
+    result = run_tutor("dissect", "torchvision:resnet18", "--model", "fc")
     assert result.returncode == 2  # silently ignored before
     assert "torchvision:NAME already names the model" in result.stderr
 

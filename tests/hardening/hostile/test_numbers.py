@@ -3,13 +3,12 @@ their location; what passes is drawn, or explained in the learner's words."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.hardening.hostile.lessons import run_tutor
 from tests.ui.helpers import screen_flat, settle
 from tutor.course.lesson import load_lesson
 from tutor.ui.app import TutorApp
@@ -158,16 +157,6 @@ async def test_a_forward_pass_that_overflows_is_drawn_with_its_infinities(tmp_pa
         assert app.screen.view.error_message is None
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 @pytest.fixture
 def spec(tmp_path: Path) -> Path:
     path = tmp_path / "spec.yaml"
@@ -192,7 +181,7 @@ def spec(tmp_path: Path) -> Path:
     ids=["input-huge", "input-empty-size", "seed-huge", "batch-huge"],
 )
 def test_dissect_numbers_on_the_command_line(spec: Path, args: list[str], message: str):
-    result = _cli("dissect", str(spec), *args)
+    result = run_tutor("dissect", str(spec), *args)
     assert result.returncode in (1, 2)
     assert message in result.stderr and "Traceback" not in result.stderr
 
